@@ -1,0 +1,48 @@
+package service
+
+import (
+	"context"
+	"time"
+)
+
+// CardStore keeps the local card catalogue.
+type CardStore interface {
+	// UpsertCard inserts the card or replaces the stored one with the same CardID.
+	UpsertCard(ctx context.Context, c Card) error
+	// GetCard returns ErrNotFound when the card is not in the catalogue.
+	GetCard(ctx context.Context, cardID string) (Card, error)
+	// ListCards returns cards newest first, filtered by status when it is not empty,
+	// and the number of cards matching the filter.
+	ListCards(ctx context.Context, f CardFilter) ([]Card, int64, error)
+	// ListIssuableCards returns cards that passed review, have stock and are in date at now.
+	ListIssuableCards(ctx context.Context, now time.Time) ([]Card, error)
+}
+
+// CardFilter selects a page of the catalogue.
+type CardFilter struct {
+	Status CardStatus // empty: any
+	Offset int
+	Count  int // 0: a default page size
+}
+
+// CodeStore keeps the codes users hold.
+type CodeStore interface {
+	// RecordCode stores the code for its holder. When the (card, code) pair is new it
+	// is inserted, the card's local stock is decremented in the same transaction
+	// (never below zero), and created is true. When it exists, holder, status and
+	// outer_str are updated (received_at is kept) and created is false.
+	RecordCode(ctx context.Context, c IssuedCode) (stored IssuedCode, created bool, err error)
+	// GetCode returns ErrNotFound when the code was never recorded.
+	GetCode(ctx context.Context, cardID, code string) (IssuedCode, error)
+	// ListCodesByOpenID returns the codes an openid holds, newest first, with the
+	// card title; status filters when not empty.
+	ListCodesByOpenID(ctx context.Context, openid string, status CodeStatus) ([]IssuedCode, error)
+}
+
+// AdminStore keeps merchant accounts.
+type AdminStore interface {
+	// CreateAdmin returns ErrConflict when the username exists.
+	CreateAdmin(ctx context.Context, u AdminUser) (AdminUser, error)
+	// GetAdmin returns ErrNotFound when there is no such user.
+	GetAdmin(ctx context.Context, username string) (AdminUser, error)
+}
