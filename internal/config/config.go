@@ -1,0 +1,188 @@
+// Package config turns the environment into a typed, validated configuration.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the service configuration; see the table in api.md and the README.
+type Config struct {
+	HTTPAddr   string
+	MySQLDSN   string // empty: embedded SQLite at SQLitePath
+	SQLitePath string
+	RedisURL   string // empty: in-process cache
+	// RedisKeyPrefix namespaces every key, so several deployments can share one Redis.
+	RedisKeyPrefix string
+
+	WeChatAppID         string // empty: sandbox mode
+	WeChatAppSecret     string
+	WeChatMiniAppID     string
+	WeChatMiniAppSecret string
+	WeChatAPIBase       string
+	WeChatTimeout       time.Duration
+	CallbackToken       string
+	EncodingAESKey      string
+
+	JWTSecret          string
+	JWTSecretGenerated bool // sandbox mode made one up
+
+	AdminUsername string
+	AdminPassword string
+
+	RateLimitPerMinute int
+	LogLevel           string
+
+	// Sandbox is true when no Official Account is configured: the server mounts the
+	// WeChat emulator and talks to it.
+	Sandbox bool
+}
+
+// Sandbox credentials, the same as the emulator's defaults.
+const (
+	SandboxAppID         = "wxsandbox"
+	SandboxAppSecret     = "sandbox-secret"
+	SandboxMiniAppID     = "wxsandboxmini"
+	SandboxMiniAppSecret = "sandbox-mini-secret"
+)
+
+// Error names the variable that is wrong.
+type Error struct {
+	Var    string
+	Reason string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("config: %s: %s", e.Var, e.Reason) }
+
+// Load reads the configuration through getenv and validates it.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		HTTPAddr:            get("HTTP_ADDR", ":8080"),
+		MySQLDSN:            get("MYSQL_DSN", ""),
+		SQLitePath:          get("SQLITE_PATH", "data/coupon.db"),
+		RedisURL:            get("REDIS_URL", ""),
+		RedisKeyPrefix:      get("REDIS_KEY_PREFIX", "coupon:"),
+		WeChatAppID:         get("WECHAT_APP_ID", ""),
+		WeChatAppSecret:     get("WECHAT_APP_SECRET", ""),
+		WeChatMiniAppID:     get("WECHAT_MINIAPP_ID", ""),
+		WeChatMiniAppSecret: get("WECHAT_MINIAPP_SECRET", ""),
+		WeChatAPIBase:       strings.TrimRight(get("WECHAT_API_BASE", "https://api.weixin.qq.com"), "/"),
+		CallbackToken:       get("WECHAT_CALLBACK_TOKEN", ""),
+		EncodingAESKey:      get("WECHAT_ENCODING_AES_KEY", ""),
+		JWTSecret:           getenv("JWT_SECRET"),
+		AdminUsername:       get("ADMIN_USERNAME", ""),
+		AdminPassword:       getenv("ADMIN_PASSWORD"),
+		LogLevel:            strings.ToLower(get("LOG_LEVEL", "info")),
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		return Config{}, &Error{"HTTP_ADDR", "want host:port, e.g. :8080"}
+	}
+	if c.MySQLDSN != "" && !strings.Contains(c.MySQLDSN, "/") {
+		return Config{}, &Error{"MYSQL_DSN", "want a go-sql-driver DSN such as user:pass@tcp(host:3306)/coupon?parseTime=true"}
+	}
+	if c.RedisURL != "" {
+		u, err := url.Parse(c.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			return Config{}, &Error{"REDIS_URL", "want redis://host:port/db"}
+		}
+	}
+	if u, err := url.Parse(c.WeChatAPIBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Config{}, &Error{"WECHAT_API_BASE", "want an http(s) URL"}
+	}
+	var err error
+	if c.WeChatTimeout, err = time.ParseDuration(get("WECHAT_TIMEOUT", "5s")); err != nil || c.WeChatTimeout <= 0 {
+		return Config{}, &Error{"WECHAT_TIMEOUT", "want a positive duration such as 5s"}
+	}
+	if c.RateLimitPerMinute, err = strconv.Atoi(get("RATE_LIMIT_PER_MINUTE", "120")); err != nil || c.RateLimitPerMinute < 0 {
+		return Config{}, &Error{"RATE_LIMIT_PER_MINUTE", "want a whole number ≥ 0 (0 turns the limit off)"}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return Config{}, &Error{"LOG_LEVEL", "want debug, info, warn or error"}
+	}
+	if c.EncodingAESKey != "" && len(c.EncodingAESKey) != 43 {
+		return Config{}, &Error{"WECHAT_ENCODING_AES_KEY", "want 43 characters"}
+	}
+	if (c.AdminUsername == "") != (c.AdminPassword == "") {
+		return Config{}, &Error{"ADMIN_PASSWORD", "ADMIN_USERNAME and ADMIN_PASSWORD go together"}
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
+		return Config{}, &Error{"ADMIN_PASSWORD", "want at least 8 characters"}
+	}
+
+	c.Sandbox = c.WeChatAppID == ""
+	if c.Sandbox {
+		if c.WeChatAppSecret != "" {
+			return Config{}, &Error{"WECHAT_APP_ID", "required when WECHAT_APP_SECRET is set"}
+		}
+		c.WeChatAppID, c.WeChatAppSecret = SandboxAppID, SandboxAppSecret
+		if c.WeChatMiniAppID == "" {
+			c.WeChatMiniAppID, c.WeChatMiniAppSecret = SandboxMiniAppID, SandboxMiniAppSecret
+		}
+	} else {
+		if c.WeChatAppSecret == "" {
+			return Config{}, &Error{"WECHAT_APP_SECRET", "required with WECHAT_APP_ID"}
+		}
+		if c.WeChatMiniAppID == "" || c.WeChatMiniAppSecret == "" {
+			return Config{}, &Error{"WECHAT_MINIAPP_ID", "WECHAT_MINIAPP_ID and WECHAT_MINIAPP_SECRET are required with WECHAT_APP_ID"}
+		}
+	}
+	switch {
+	case c.JWTSecret == "" && c.Sandbox:
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		c.JWTSecret, c.JWTSecretGenerated = base64.RawURLEncoding.EncodeToString(b), true
+	case c.JWTSecret == "":
+		return Config{}, &Error{"JWT_SECRET", "required outside sandbox mode"}
+	case len(c.JWTSecret) < 32:
+		return Config{}, &Error{"JWT_SECRET", "want at least 32 bytes"}
+	}
+	return c, nil
+}
+
+// LogAttrs shows the configuration with secrets masked.
+func (c Config) LogAttrs() []any {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "***"
+	}
+	return []any{
+		"http_addr", c.HTTPAddr, "sandbox", c.Sandbox,
+		"store", storeKind(c), "cache", cacheKind(c),
+		"wechat_app_id", c.WeChatAppID, "wechat_app_secret", mask(c.WeChatAppSecret),
+		"wechat_miniapp_id", c.WeChatMiniAppID, "wechat_miniapp_secret", mask(c.WeChatMiniAppSecret),
+		"wechat_api_base", c.WeChatAPIBase, "wechat_timeout", c.WeChatTimeout.String(),
+		"callback_token", mask(c.CallbackToken), "encoding_aes_key", mask(c.EncodingAESKey),
+		"jwt_secret", mask(c.JWTSecret), "admin_username", c.AdminUsername,
+		"rate_limit_per_minute", c.RateLimitPerMinute,
+	}
+}
+
+func storeKind(c Config) string {
+	if c.MySQLDSN != "" {
+		return "mysql"
+	}
+	return "sqlite:" + c.SQLitePath
+}
+
+func cacheKind(c Config) string {
+	if c.RedisURL != "" {
+		return "redis"
+	}
+	return "memory"
+}
