@@ -46,3 +46,47 @@ type AdminStore interface {
 	// GetAdmin returns ErrNotFound when there is no such user.
 	GetAdmin(ctx context.Context, username string) (AdminUser, error)
 }
+
+// MiniProgramAuth turns a mini-program login code (wx.login) into the user's openid.
+type MiniProgramAuth interface {
+	OpenID(ctx context.Context, loginCode string) (string, error)
+}
+
+// CardProvider is the platform the cards live on (today the WeChat card API). It
+// reports failures as *Error: upstream_error with the platform's errcode in the
+// details, upstream_unavailable when the platform cannot be reached in time, and
+// not_found / conflict where the platform says so.
+type CardProvider interface {
+	// CreateCard submits a card definition and returns the new card's id.
+	CreateCard(ctx context.Context, definition []byte) (string, error)
+	// GetCard returns the card as the platform holds it, with its review status and stock.
+	GetCard(ctx context.Context, cardID string) (Card, error)
+	// IssueParams returns what the mini-program passes to the client to receive one
+	// card (for WeChat, the signed cardExt for wx.addCard).
+	IssueParams(ctx context.Context, card Card, openid string, req IssueRequest) (string, error)
+	// RevealCode turns what the client got back on receipt into the real code.
+	RevealCode(ctx context.Context, encrypted string) (string, error)
+	// CodeHolder reports who holds a code now and in which state.
+	CodeHolder(ctx context.Context, cardID, code string) (Holding, error)
+}
+
+// IssueRequest is one card a user asks to receive.
+type IssueRequest struct {
+	CardID              string
+	Code                string // only for cards with custom codes
+	OuterStr            string // channel tag echoed back on receipt
+	FixedBeginTimestamp int64  // only for fixed-term cards: when validity starts
+}
+
+// Holding is what the provider says about an issued code.
+type Holding struct {
+	CardID   string
+	OpenID   string
+	Status   CodeStatus
+	OuterStr string
+}
+
+// TokenIssuer signs session tokens.
+type TokenIssuer interface {
+	Issue(subject string, role Role) (token string, ttl time.Duration, err error)
+}

@@ -1,0 +1,171 @@
+package service
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// cardTypes are the card types the catalogue accepts, keyed by their object key.
+var cardTypes = map[string]string{
+	"GROUPON":        "groupon",
+	"CASH":           "cash",
+	"DISCOUNT":       "discount",
+	"GIFT":           "gift",
+	"GENERAL_COUPON": "general_coupon",
+	"MEMBER_CARD":    "member_card",
+}
+
+// FlexInt is an integer that merchants may send as a JSON number or a numeric
+// string (WeChat's own examples use both for timestamps).
+type FlexInt int64
+
+func (f *FlexInt) UnmarshalJSON(b []byte) error {
+	s := string(bytes.TrimSpace(b))
+	if s == "null" {
+		return nil
+	}
+	s = strings.Trim(s, `"`)
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("want a whole number, got %s", b)
+	}
+	*f = FlexInt(n)
+	return nil
+}
+
+type cardBaseInfo struct {
+	LogoURL       *string `json:"logo_url"`
+	CodeType      *string `json:"code_type"`
+	BrandName     *string `json:"brand_name"`
+	Title         *string `json:"title"`
+	Color         *string `json:"color"`
+	Notice        *string `json:"notice"`
+	Description   *string `json:"description"`
+	BindOpenID    bool    `json:"bind_openid"`
+	UseCustomCode bool    `json:"use_custom_code"`
+	GetLimit      FlexInt `json:"get_limit"`
+	Sku           *struct {
+		Quantity *FlexInt `json:"quantity"`
+	} `json:"sku"`
+	DateInfo *struct {
+		Type           any      `json:"type"`
+		BeginTimestamp *FlexInt `json:"begin_timestamp"`
+		EndTimestamp   *FlexInt `json:"end_timestamp"`
+		FixedTerm      *FlexInt `json:"fixed_term"`
+		FixedBeginTerm *FlexInt `json:"fixed_begin_term"`
+	} `json:"date_info"`
+}
+
+// parseCardDefinition accepts WeChat's card object, either wrapped as
+// {"card": {...}} or bare, checks what every card needs, and returns the bare
+// object and the catalogue fields it defines.
+func parseCardDefinition(body []byte) ([]byte, Card, error) {
+	var wrapped struct {
+		Card json.RawMessage `json:"card"`
+	}
+	if err := json.Unmarshal(body, &wrapped); err != nil {
+		return nil, Card{}, Invalid("card", "the body is not a JSON object: %v", err)
+	}
+	inner := body
+	if len(wrapped.Card) > 0 {
+		inner = wrapped.Card
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(inner, &top); err != nil || top == nil {
+		return nil, Card{}, Invalid("card", "card must be a JSON object")
+	}
+	var cardType string
+	if err := json.Unmarshal(top["card_type"], &cardType); err != nil || cardType == "" {
+		return nil, Card{}, Invalid("card_type", "card_type is required")
+	}
+	key, ok := cardTypes[cardType]
+	if !ok {
+		return nil, Card{}, Invalid("card_type", "unknown card_type %q", cardType)
+	}
+	var typed struct {
+		BaseInfo json.RawMessage `json:"base_info"`
+	}
+	if err := json.Unmarshal(top[key], &typed); err != nil || len(typed.BaseInfo) == 0 {
+		return nil, Card{}, Invalid(key+".base_info", "%s.base_info is required for card_type %s", key, cardType)
+	}
+	var bi cardBaseInfo
+	if err := json.Unmarshal(typed.BaseInfo, &bi); err != nil {
+		return nil, Card{}, Invalid(key+".base_info", "base_info: %v", err)
+	}
+	field := func(name string) string { return "base_info." + name }
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{
+		{"logo_url", bi.LogoURL}, {"code_type", bi.CodeType}, {"brand_name", bi.BrandName},
+		{"title", bi.Title}, {"color", bi.Color}, {"notice", bi.Notice}, {"description", bi.Description},
+	} {
+		if f.v == nil || strings.TrimSpace(*f.v) == "" {
+			return nil, Card{}, Invalid(field(f.name), "%s is required", field(f.name))
+		}
+	}
+	if bi.Sku == nil || bi.Sku.Quantity == nil {
+		return nil, Card{}, Invalid(field("sku.quantity"), "base_info.sku.quantity is required")
+	}
+	if bi.DateInfo == nil || bi.DateInfo.Type == nil {
+		return nil, Card{}, Invalid(field("date_info.type"), "base_info.date_info.type is required")
+	}
+	di := DateInfo{Type: ParseDateType(bi.DateInfo.Type)}
+	if di.Type == "" {
+		return nil, Card{}, Invalid(field("date_info.type"), "unknown date_info.type %v", bi.DateInfo.Type)
+	}
+	if v := bi.DateInfo.BeginTimestamp; v != nil {
+		di.BeginTimestamp = int64(*v)
+	}
+	if v := bi.DateInfo.EndTimestamp; v != nil {
+		di.EndTimestamp = int64(*v)
+	}
+	if v := bi.DateInfo.FixedTerm; v != nil {
+		di.FixedTerm = int(*v)
+	}
+	if v := bi.DateInfo.FixedBeginTerm; v != nil {
+		di.FixedBeginTerm = int(*v)
+	}
+	card := Card{
+		CardType:      cardType,
+		Title:         *bi.Title,
+		BrandName:     *bi.BrandName,
+		LogoURL:       *bi.LogoURL,
+		Color:         *bi.Color,
+		Status:        CardNotVerify,
+		Quantity:      int64(*bi.Sku.Quantity),
+		TotalQuantity: int64(*bi.Sku.Quantity),
+		DateInfo:      di,
+		BindOpenID:    bi.BindOpenID,
+		UseCustomCode: bi.UseCustomCode,
+		GetLimit:      int(bi.GetLimit),
+		Definition:    inner,
+	}
+	return inner, card, nil
+}
+
+// ParseDateType accepts the current string types and the old integer ones (1 range, 2 term).
+func ParseDateType(v any) string {
+	switch t := v.(type) {
+	case string:
+		switch t {
+		case DateFixTimeRange, DateFixTerm, DatePermanent:
+			return t
+		case "1":
+			return DateFixTimeRange
+		case "2":
+			return DateFixTerm
+		}
+	case float64:
+		switch t {
+		case 1:
+			return DateFixTimeRange
+		case 2:
+			return DateFixTerm
+		}
+	}
+	return ""
+}
