@@ -1,0 +1,45 @@
+package handler
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+type adminLoginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type adminLoginResponse struct {
+	Token     string `json:"token"`
+	ExpiresIn int64  `json:"expires_in"`
+	Role      string `json:"role"`
+}
+
+func (h *handlers) adminLogin(c *gin.Context) {
+	var req adminLoginRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	s, err := h.auth.AdminLogin(c.Request.Context(), req.Username, req.Password)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, adminLoginResponse{Token: s.Token, ExpiresIn: s.ExpiresIn, Role: string(s.Role)})
+}
+
+// createCard takes WeChat's card object as the body, wrapped in {"card": …} or bare.
+func (h *handlers) createCard(c *gin.Context) {
+	body, ok := readBody(c)
+	if !ok {
+		return
+	}
+	card, err := h.catalogue.Create(c.Request.Context(), body)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"card_id": card.CardID})
+}

@@ -1,0 +1,70 @@
+// Package handler is the HTTP face of the service: Gin routes, authentication,
+// request/response types and the mapping of service errors to the contract's
+// envelope. It holds no business logic.
+package handler
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/wxcoupon/coupon/internal/auth"
+	"github.com/wxcoupon/coupon/internal/service"
+)
+
+// Deps are what the handlers need.
+type Deps struct {
+	Auth      *service.Auth
+	Catalogue *service.Catalogue
+	Issuing   *service.Issuing
+	JWT       *auth.JWT
+	Ready     []ReadyCheck
+	// Sandbox, when set, is the WeChat emulator, mounted under /sandbox/wechat/.
+	Sandbox http.Handler
+	Log     *slog.Logger
+}
+
+type handlers struct {
+	auth      *service.Auth
+	catalogue *service.Catalogue
+	issuing   *service.Issuing
+	ready     []ReadyCheck
+	log       *slog.Logger
+}
+
+// New returns the service's HTTP handler.
+func New(d Deps) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, ready: d.Ready, log: d.Log}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.Use(requestIDMiddleware(), accessLog(d.Log), recovery(d.Log), errorsMiddleware(d.Log))
+	r.NoRoute(func(c *gin.Context) { abort(c, service.KindNotFound, "no such route", nil) })
+	r.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{
+			Code: string(service.KindInvalid), Message: "method not allowed on this route"}})
+	})
+
+	r.GET("/healthz", healthz)
+	r.GET("/readyz", h.readyz)
+
+	user := requireRole(d.JWT, service.RoleUser)
+	api := r.Group("/api/v1")
+	api.POST("/auth/login", h.userLogin)
+	api.GET("/cards", user, h.listCards)
+	api.POST("/card-ext", user, h.cardExt)
+	api.POST("/codes/decrypt", user, h.decrypt)
+	api.GET("/me/codes", user, h.myCodes)
+
+	admin := requireRole(d.JWT, service.RoleAdmin)
+	adm := r.Group("/admin/v1")
+	adm.POST("/auth/login", h.adminLogin)
+	adm.POST("/cards", admin, h.createCard)
+
+	if d.Sandbox != nil {
+		sb := gin.WrapH(http.StripPrefix("/sandbox/wechat", d.Sandbox))
+		r.Any("/sandbox/wechat/*path", sb)
+	}
+	return r
+}
