@@ -15,7 +15,6 @@ import (
 
 const headerRequestID = "X-Request-Id"
 
-
 // requestIDMiddleware echoes a sane X-Request-Id or makes one.
 func requestIDMiddleware() gin.HandlerFunc {
 	return func(c *gin.Context) {

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wxcoupon/coupon/internal/auth"
+	"github.com/wxcoupon/coupon/internal/ratelimit"
 	"github.com/wxcoupon/coupon/internal/service"
 )
 
@@ -19,7 +20,9 @@ type Deps struct {
 	Catalogue *service.Catalogue
 	Issuing   *service.Issuing
 	JWT       *auth.JWT
-	Ready     []ReadyCheck
+	// Limiter bounds card-ext and decrypt per openid; nil: no limit.
+	Limiter *ratelimit.Limiter
+	Ready   []ReadyCheck
 	// Sandbox, when set, is the WeChat emulator, mounted under /sandbox/wechat/.
 	Sandbox http.Handler
 	Log     *slog.Logger
@@ -30,13 +33,14 @@ type handlers struct {
 	catalogue *service.Catalogue
 	issuing   *service.Issuing
 	ready     []ReadyCheck
+	limiter   *ratelimit.Limiter
 	log       *slog.Logger
 }
 
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
-	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, ready: d.Ready, log: d.Log}
+	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, ready: d.Ready, limiter: d.Limiter, log: d.Log}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.Use(requestIDMiddleware(), accessLog(d.Log), recovery(d.Log), errorsMiddleware(d.Log))
@@ -53,8 +57,8 @@ func New(d Deps) http.Handler {
 	api := r.Group("/api/v1")
 	api.POST("/auth/login", h.userLogin)
 	api.GET("/cards", user, h.listCards)
-	api.POST("/card-ext", user, h.cardExt)
-	api.POST("/codes/decrypt", user, h.decrypt)
+	api.POST("/card-ext", user, h.limitPerUser("card-ext"), h.cardExt)
+	api.POST("/codes/decrypt", user, h.limitPerUser("decrypt"), h.decrypt)
 	api.GET("/me/codes", user, h.myCodes)
 
 	admin := requireRole(d.JWT, service.RoleAdmin)

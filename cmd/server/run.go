@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/wxcoupon/coupon/internal/auth"
+	"github.com/wxcoupon/coupon/internal/config"
+	"github.com/wxcoupon/coupon/internal/handler"
+	"github.com/wxcoupon/coupon/internal/ratelimit"
+	"github.com/wxcoupon/coupon/internal/service"
+	"github.com/wxcoupon/coupon/internal/store"
+	"github.com/wxcoupon/coupon/internal/wechat"
+	"github.com/wxcoupon/coupon/internal/wechat/sandbox"
+	"github.com/wxcoupon/coupon/internal/wxcard"
+)
+
+// Sandbox mode's merchant account, printed at start; only ever used against the emulator.
+const (
+	sandboxAdminUser     = "admin"
+	sandboxAdminPassword = "sandbox-admin"
+)
+
+// run starts the service and serves until ctx ends. args: none to serve, or
+// "migrate" to apply the migrations and exit. onListen, when set, is told the
+// address the server listens on (tests start it on 127.0.0.1:0).
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, onListen func(net.Addr)) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stdout, cfg.LogLevel)
+	cmd := ""
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "", "serve":
+	case "migrate":
+		return migrateOnly(ctx, cfg, log)
+	case "healthcheck":
+		return healthcheck(ctx, cfg.HTTPAddr)
+	default:
+		return fmt.Errorf("unknown command %q: want serve (default), migrate or healthcheck", cmd)
+	}
+	log.Info("starting", append([]any{"version", version}, cfg.LogAttrs()...)...)
+
+	st, err := openStore(ctx, cfg, log, getenv("AUTO_MIGRATE") != "false")
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	kv, err := openCache(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer kv.Close()
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	defer ln.Close()
+
+	apiBase := cfg.WeChatAPIBase
+	var emulator http.Handler
+	if cfg.Sandbox {
+		emulator = sandbox.New(sandbox.Options{Logger: log.With("component", "wxsandbox")})
+		apiBase = "http://" + loopback(ln.Addr()) + "/sandbox/wechat"
+	}
+	wx, err := wechat.New(wechat.Config{
+		BaseURL: apiBase, AppID: cfg.WeChatAppID, AppSecret: cfg.WeChatAppSecret,
+		MiniAppID: cfg.WeChatMiniAppID, MiniAppSecret: cfg.WeChatMiniAppSecret,
+		Timeout: cfg.WeChatTimeout, Cache: kv, Logger: log.With("component", "wechat"),
+	})
+	if err != nil {
+		return fmt.Errorf("wechat client: %w", err)
+	}
+	provider := wxcard.New(wx, nil)
+	tokens := auth.NewJWT(cfg.JWTSecret, nil)
+	authSvc := service.NewAuth(provider, st, tokens, log)
+
+	adminUser, adminPassword := cfg.AdminUsername, cfg.AdminPassword
+	if adminUser == "" && cfg.Sandbox {
+		adminUser, adminPassword = sandboxAdminUser, sandboxAdminPassword
+	}
+	if adminUser != "" {
+		created, err := authSvc.EnsureAdmin(ctx, adminUser, adminPassword)
+		if err != nil {
+			return fmt.Errorf("bootstrap admin: %w", err)
+		}
+		if created {
+			log.Info("bootstrap admin created", "username", adminUser)
+		}
+	}
+
+	h := handler.New(handler.Deps{
+		Auth:      authSvc,
+		Catalogue: service.NewCatalogue(st, provider, log, nil),
+		Issuing:   service.NewIssuing(st, st, provider, log, nil),
+		JWT:       tokens,
+		Limiter:   ratelimit.New(kv, cfg.RateLimitPerMinute, nil),
+		Ready: []handler.ReadyCheck{
+			{Name: "store", Check: st.Ping},
+			{Name: "cache", Check: kv.Ping},
+			{Name: "wechat", Check: func(ctx context.Context) error { _, err := wx.AccessToken(ctx); return err }},
+		},
+		Sandbox: emulator,
+		Log:     log,
+	})
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      cfg.WeChatTimeout*3 + 10*time.Second,
+		IdleTimeout:       90 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String())
+	if cfg.Sandbox {
+		printSandboxHelp(stdout, loopback(ln.Addr()), cfg, adminUser, adminPassword)
+	}
+	if onListen != nil {
+		onListen(ln.Addr())
+	}
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*store.Store, error) {
+	st, err := store.Open(ctx, store.Config{MySQLDSN: cfg.MySQLDSN, SQLitePath: cfg.SQLitePath}, log)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if migrate {
+		if err := st.Migrate(ctx); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+	}
+	return st, nil
+}
+
+func migrateOnly(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	st, err := openStore(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	log.Info("migrations applied")
+	return st.Close()
+}
+
+// loopback is how the server reaches itself: the listener's port on a loopback
+// address when it listens on all addresses.
+func loopback(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return addr.String()
+	}
+	if tcp.IP == nil || tcp.IP.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
+	}
+	return tcp.String()
+}
+
+// healthcheck asks a server on this machine for /healthz; the container's
+// HEALTHCHECK runs it, since the runtime image has no curl.
+func healthcheck(ctx context.Context, addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort("127.0.0.1", port)+"/healthz", nil)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: status %d", resp.StatusCode)
+	}
+	return nil
+}

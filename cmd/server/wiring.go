@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/wxcoupon/coupon/internal/cache"
+	"github.com/wxcoupon/coupon/internal/config"
+	"github.com/wxcoupon/coupon/internal/wechat"
+)
+
+// cacheCloser is the cache as the wiring needs it: what the WeChat client uses,
+// plus health and shutdown.
+type cacheCloser interface {
+	wechat.Cache
+	Incr(ctx context.Context, key string, window time.Duration) (int64, error)
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+func openCache(ctx context.Context, cfg config.Config) (cacheCloser, error) {
+	if cfg.RedisURL == "" {
+		return cache.NewMemory(), nil
+	}
+	r, err := cache.NewRedis(ctx, cfg.RedisURL, cfg.RedisKeyPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("open redis: %w", err)
+	}
+	return r, nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func printSandboxHelp(w io.Writer, addr string, cfg config.Config, user, password string) {
+	fmt.Fprintf(w, `
+Coupon service running in SANDBOX mode at http://%[1]s
+WeChat is emulated in-process under http://%[1]s/sandbox/wechat/ (app id %[2]s); nothing leaves this machine.
+Store: %[3]s   Cache: in-process   JWT secret: generated for this run
+Merchant login: %[4]s / %[5]s
+
+Try the flow:
+  ADMIN=$(curl -s -XPOST http://%[1]s/admin/v1/auth/login -d '{"username":"%[4]s","password":"%[5]s"}' | jq -r .token)
+  # create a card (see README), then as a user:
+  CODE=$(curl -s -XPOST http://%[1]s/sandbox/wechat/sandbox/login -d '{"openid":"oDemoUser"}' | jq -r .code)
+  USER=$(curl -s -XPOST http://%[1]s/api/v1/auth/login -d "{\"code\":\"$CODE\"}" | jq -r .token)
+  curl -s -H "Authorization: Bearer $USER" http://%[1]s/api/v1/cards
+`, addr, cfg.WeChatAppID, storeDesc(cfg), user, password)
+}
+
+func storeDesc(cfg config.Config) string {
+	if cfg.MySQLDSN != "" {
+		return "MySQL"
+	}
+	return "SQLite at " + cfg.SQLitePath
+}

@@ -1,0 +1,29 @@
+package handler
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/wxcoupon/coupon/internal/service"
+)
+
+// limitPerUser applies the per-openid limit of one route. A cache that fails
+// lets the request through (and is logged): the limit protects WeChat quotas,
+// it must not take the service down with the cache.
+func (h *handlers) limitPerUser(scope string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ok, retry, err := h.limiter.Allow(c.Request.Context(), scope+":"+principal(c).Subject)
+		if err != nil {
+			h.log.WarnContext(c.Request.Context(), "rate limit unavailable", "scope", scope, "err", err)
+		}
+		if !ok {
+			c.Header("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
+			abort(c, service.KindRateLimited, "too many requests: try again later",
+				map[string]any{"retry_after_seconds": int(math.Ceil(retry.Seconds()))})
+			return
+		}
+		c.Next()
+	}
+}
