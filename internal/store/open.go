@@ -1,0 +1,177 @@
+// Package store keeps the service's data in MySQL (production) or an embedded
+// SQLite file (development, single instance) through GORM. It implements the
+// store interfaces that internal/service declares; GORM models never leave this
+// package. The schema is the versioned SQL in migrations/, applied by Migrate.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	mysqldrv "github.com/go-sql-driver/mysql"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+
+	"github.com/wxcoupon/coupon/internal/service"
+)
+
+// Dialects that Dialect reports.
+const (
+	DialectMySQL  = "mysql"
+	DialectSQLite = "sqlite"
+)
+
+// Config says which database to use: MySQL when MySQLDSN is set, otherwise an
+// embedded SQLite database at SQLitePath (":memory:" for a throwaway one).
+type Config struct {
+	MySQLDSN   string
+	SQLitePath string
+}
+
+// Store is the database. It is safe for concurrent use.
+type Store struct {
+	db      *gorm.DB
+	sqlDB   *sql.DB
+	dialect string
+	log     *slog.Logger
+}
+
+var (
+	_ service.CardStore  = (*Store)(nil)
+	_ service.CodeStore  = (*Store)(nil)
+	_ service.AdminStore = (*Store)(nil)
+)
+
+// Open connects to the database cfg names and pings it. It does not change the
+// schema; call Migrate for that.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var (
+		dialect   string
+		sqlDB     *sql.DB
+		dialector gorm.Dialector
+		err       error
+	)
+	switch {
+	case cfg.MySQLDSN != "":
+		dialect = DialectMySQL
+		var mc *mysqldrv.Config
+		sqlDB, mc, err = openMySQL(cfg.MySQLDSN)
+		if err == nil {
+			// RETURNING (MariaDB 10.5+) is left off so that inserts behave alike on
+			// every server: RowsAffected is what the server reports.
+			dialector = mysql.New(mysql.Config{Conn: sqlDB, DSNConfig: mc, DisableWithReturning: true})
+		}
+	case cfg.SQLitePath != "":
+		dialect = DialectSQLite
+		sqlDB, err = openSQLite(cfg.SQLitePath)
+		if err == nil {
+			dialector = &sqlite.Dialector{Conn: sqlDB}
+		}
+	default:
+		return nil, errors.New("open store: neither a MySQL DSN nor an SQLite path is configured")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dialect, err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open %s: ping: %w", dialect, err)
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{
+		Logger:                 newGormLogger(log),
+		NowFunc:                now,
+		SkipDefaultTransaction: true,
+		DisableAutomaticPing:   true,
+	})
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open %s: %w", dialect, err)
+	}
+	return &Store{db: db, sqlDB: sqlDB, dialect: dialect, log: log}, nil
+}
+
+// openMySQL opens a pool for dsn, forcing what the store relies on: DATETIME
+// columns read as time.Time in UTC, and a dial timeout.
+func openMySQL(dsn string) (*sql.DB, *mysqldrv.Config, error) {
+	mc, err := mysqldrv.ParseDSN(dsn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse DSN: %w", err)
+	}
+	mc.ParseTime = true
+	mc.Loc = time.UTC
+	if mc.Timeout == 0 {
+		mc.Timeout = 10 * time.Second
+	}
+	connector, err := mysqldrv.NewConnector(mc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connector: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(25)
+	db.SetMaxIdleConns(10)
+	db.SetConnMaxLifetime(30 * time.Minute)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, mc, nil
+}
+
+// openSQLite opens the database file at path, creating its directory. One
+// connection serialises every statement, so writers never meet "database is
+// locked" within the process; busy_timeout covers other processes (the migrate
+// subcommand, say). Times are written in SQLite's own format, which sorts as text.
+func openSQLite(path string) (*sql.DB, error) {
+	if strings.Contains(path, "?") {
+		return nil, fmt.Errorf("sqlite path %q: query parameters are not accepted", path)
+	}
+	if path != ":memory:" && !strings.HasPrefix(path, "file:") {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return nil, fmt.Errorf("create directory for %s: %w", path, err)
+		}
+	}
+	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+	db, err := sql.Open(sqlite.DriverName, dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0) // a :memory: database lives as long as its connection
+	db.SetConnMaxIdleTime(0)
+	return db, nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", s.dialect, err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	if err := s.sqlDB.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", s.dialect, err)
+	}
+	return nil
+}
+
+// Dialect is DialectMySQL or DialectSQLite.
+func (s *Store) Dialect() string { return s.dialect }
+
+// now is the store's clock: UTC to the millisecond, the precision of the schema.
+func now() time.Time { return dbTime(time.Now()) }
+
+// dbTime is t as the database keeps it: UTC, to the millisecond.
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
