@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // cardTypes are the card types the catalogue accepts, keyed by their object key.
@@ -62,7 +63,7 @@ type cardBaseInfo struct {
 // parseCardDefinition accepts WeChat's card object, either wrapped as
 // {"card": {...}} or bare, checks what every card needs, and returns the bare
 // object and the catalogue fields it defines.
-func parseCardDefinition(body []byte) ([]byte, Card, error) {
+func parseCardDefinition(body []byte, now time.Time) ([]byte, Card, error) {
 	var wrapped struct {
 		Card json.RawMessage `json:"card"`
 	}
@@ -128,6 +129,10 @@ func parseCardDefinition(body []byte) ([]byte, Card, error) {
 	}
 	if v := bi.DateInfo.FixedBeginTerm; v != nil {
 		di.FixedBeginTerm = int(*v)
+	}
+	inner, err := normalizeCardDefinition(cardType, inner, now)
+	if err != nil {
+		return nil, Card{}, err
 	}
 	card := Card{
 		CardType:      cardType,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 )
 
 func validDef() map[string]any {
@@ -28,7 +29,7 @@ func TestParseCardDefinitionAcceptsWrappedAndBare(t *testing.T) {
 	wrapped, _ := json.Marshal(map[string]any{"card": validDef()})
 	for name, body := range map[string][]byte{"bare": bare, "wrapped": wrapped} {
 		t.Run(name, func(t *testing.T) {
-			inner, c, err := parseCardDefinition(body)
+			inner, c, err := parseCardDefinition(body, time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +68,7 @@ func TestParseCardDefinitionNamesTheField(t *testing.T) {
 			m := validDef()
 			tt.mutate(m)
 			body, _ := json.Marshal(m)
-			_, _, err := parseCardDefinition(body)
+			_, _, err := parseCardDefinition(body, time.Now())
 			var se *Error
 			if !errors.As(err, &se) || se.Kind != KindInvalid {
 				t.Fatalf("err = %v, want invalid_argument", err)

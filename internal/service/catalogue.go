@@ -35,7 +35,7 @@ func (c *Catalogue) Issuable(ctx context.Context) ([]Card, error) {
 // Create checks a card definition, creates the card on the provider and records it
 // in the catalogue with the status the provider reports.
 func (c *Catalogue) Create(ctx context.Context, body []byte) (Card, error) {
-	def, card, err := parseCardDefinition(body)
+	def, card, err := parseCardDefinition(body, c.now())
 	if err != nil {
 		return Card{}, err
 	}

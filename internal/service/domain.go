@@ -126,3 +126,14 @@ type AdminUser struct {
 	Role         Role
 	CreatedAt    time.Time
 }
+
+// AuditEntry records one admin write.
+type AuditEntry struct {
+	At        time.Time
+	Actor     string
+	Role      Role
+	Action    string // e.g. "card.create"
+	Target    string // e.g. the card id or code
+	Result    string // "ok" or the error code
+	RequestID string
+}

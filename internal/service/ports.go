@@ -90,3 +90,10 @@ type Holding struct {
 type TokenIssuer interface {
 	Issue(subject string, role Role) (token string, ttl time.Duration, err error)
 }
+
+// AuditStore keeps the audit trail.
+type AuditStore interface {
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	// ListAudit returns entries newest first.
+	ListAudit(ctx context.Context, offset, count int) ([]AuditEntry, error)
+}

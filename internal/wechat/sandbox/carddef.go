@@ -142,7 +142,9 @@ type lenRule struct {
 
 func (b *baseInfoIn) lengthRules() []lenRule {
 	return []lenRule{
-		{"logo_url", b.LogoURL, 128}, {"code_type", b.CodeType, 16}, {"brand_name", b.BrandName, 36},
+		// code_type is checked against its value list only: its documented
+		// string(16) is shorter than CODE_TYPE_ONLY_BARCODE itself.
+		{"logo_url", b.LogoURL, 128}, {"brand_name", b.BrandName, 36},
 		{"title", b.Title, 27}, {"color", b.Color, 16}, {"notice", b.Notice, 48},
 		{"description", b.Description, 3072}, {"sub_title", b.SubTitle, 54},
 		{"get_custom_code_mode", b.GetCustomCodeMode, 32}, {"service_phone", b.ServicePhone, 24},
