@@ -61,7 +61,7 @@ var sha1Hex = regexp.MustCompile(`^[0-9a-f]{40}$`)
 func runFlow(t *testing.T, s *server, adminUser, adminPassword string) {
 	admin := s.adminLogin(t, adminUser, adminPassword)
 	plain := s.createCard(t, admin, nil)
-	bound := s.createCard(t, admin, map[string]any{"bind_openid": true, "title": "会员专享券"})
+	bound := s.createCard(t, admin, map[string]any{"bind_openid": true, "title": "会员专享券", "code_type": "CODE_TYPE_ONLY_QRCODE"})
 	custom := s.createCard(t, admin, map[string]any{"use_custom_code": true, "title": "自定义码券"})
 
 	alice := s.userLogin(t, "oAlice")

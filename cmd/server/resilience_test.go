@@ -153,9 +153,10 @@ func TestWeChatRefusalIsUpstreamError(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, sandboxEnv(t))
 	admin := s.adminLogin(t, sandboxAdminUser, sandboxAdminPassword)
-	r := call(t, "POST", s.base+"/admin/v1/cards", admin, cardDef(map[string]any{"color": "Color999"}))
+	s.fault(t, map[string]any{"path": "card/create", "errcode": 40076, "times": 1})
+	r := call(t, "POST", s.base+"/admin/v1/cards", admin, cardDef(nil))
 	if r.status != 502 || r.errCode() != "upstream_error" {
-		t.Fatalf("create with unknown colour = %d %s, want 502 upstream_error", r.status, r.body)
+		t.Fatalf("create refused by WeChat = %d %s, want 502 upstream_error", r.status, r.body)
 	}
 	var e struct {
 		Error struct {

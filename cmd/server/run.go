@@ -104,6 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Auth:      authSvc,
 		Catalogue: service.NewCatalogue(st, provider, log, nil),
 		Issuing:   service.NewIssuing(st, st, provider, log, nil),
+		Audit:     service.NewAudit(st, log),
 		JWT:       tokens,
 		Limiter:   ratelimit.New(kv, cfg.RateLimitPerMinute, nil),
 		Ready: []handler.ReadyCheck{

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/wxcoupon/coupon/internal/service"
 )
 
 type adminLoginRequest struct {
@@ -41,5 +43,31 @@ func (h *handlers) createCard(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
+	setAuditTarget(c, card.CardID)
 	c.JSON(http.StatusOK, gin.H{"card_id": card.CardID})
+}
+
+type createUserRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Role     string `json:"role"`
+}
+
+type userResponse struct {
+	Username string `json:"username"`
+	Role     string `json:"role"`
+}
+
+func (h *handlers) createUser(c *gin.Context) {
+	var req createUserRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	setAuditTarget(c, req.Username)
+	u, err := h.auth.CreateUser(c.Request.Context(), req.Username, req.Password, service.Role(req.Role))
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusCreated, userResponse{Username: u.Username, Role: string(u.Role)})
 }

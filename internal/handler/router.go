@@ -19,6 +19,7 @@ type Deps struct {
 	Auth      *service.Auth
 	Catalogue *service.Catalogue
 	Issuing   *service.Issuing
+	Audit     *service.Audit
 	JWT       *auth.JWT
 	// Limiter bounds card-ext and decrypt per openid; nil: no limit.
 	Limiter *ratelimit.Limiter
@@ -32,6 +33,7 @@ type handlers struct {
 	auth      *service.Auth
 	catalogue *service.Catalogue
 	issuing   *service.Issuing
+	audit     *service.Audit
 	ready     []ReadyCheck
 	limiter   *ratelimit.Limiter
 	log       *slog.Logger
@@ -40,7 +42,7 @@ type handlers struct {
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
-	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, ready: d.Ready, limiter: d.Limiter, log: d.Log}
+	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, ready: d.Ready, limiter: d.Limiter, log: d.Log}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.Use(requestIDMiddleware(), accessLog(d.Log), recovery(d.Log), errorsMiddleware(d.Log))
@@ -64,7 +66,9 @@ func New(d Deps) http.Handler {
 	admin := requireRole(d.JWT, service.RoleAdmin)
 	adm := r.Group("/admin/v1")
 	adm.POST("/auth/login", h.adminLogin)
-	adm.POST("/cards", admin, h.createCard)
+	adm.POST("/users", admin, h.audited("user.create"), h.createUser)
+	adm.GET("/audit", admin, h.listAudit)
+	adm.POST("/cards", admin, h.audited("card.create"), h.createCard)
 
 	if d.Sandbox != nil {
 		sb := gin.WrapH(http.StripPrefix("/sandbox/wechat", d.Sandbox))

@@ -62,14 +62,7 @@ func (s *Store) GetCard(ctx context.Context, cardID string) (service.Card, error
 // ListCards returns a page of cards, newest first, and how many match the filter.
 // Count 0 means DefaultPageSize; counts above MaxPageSize are capped.
 func (s *Store) ListCards(ctx context.Context, f service.CardFilter) ([]service.Card, int64, error) {
-	count := f.Count
-	switch {
-	case count <= 0:
-		count = DefaultPageSize
-	case count > MaxPageSize:
-		count = MaxPageSize
-	}
-	offset := max(f.Offset, 0)
+	offset, count := page(f.Offset, f.Count)
 	filtered := func() *gorm.DB {
 		q := s.db.WithContext(ctx).Model(&cardRow{})
 		if f.Status != "" {
@@ -116,4 +109,16 @@ func (s *Store) ListIssuableCards(ctx context.Context, at time.Time) ([]service.
 		}
 	}
 	return out, nil
+}
+
+// page bounds a requested page: count 0 means DefaultPageSize, counts above
+// MaxPageSize are capped, a negative offset is 0.
+func page(offset, count int) (int, int) {
+	switch {
+	case count <= 0:
+		count = DefaultPageSize
+	case count > MaxPageSize:
+		count = MaxPageSize
+	}
+	return max(offset, 0), count
 }

@@ -67,6 +67,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"list codes by openid", testListCodesByOpenID},
 		{"admins", testAdmins},
 		{"utf-8 round trip", testUTF8},
+		{"audit trail", testAudit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

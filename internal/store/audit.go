@@ -1,0 +1,49 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/wxcoupon/coupon/internal/service"
+)
+
+type auditRow struct {
+	ID        int64     `gorm:"column:id;primaryKey"`
+	At        time.Time `gorm:"column:at"`
+	Actor     string    `gorm:"column:actor"`
+	Role      string    `gorm:"column:role"`
+	Action    string    `gorm:"column:action"`
+	Target    string    `gorm:"column:target"`
+	Result    string    `gorm:"column:result"`
+	RequestID string    `gorm:"column:request_id"`
+}
+
+func (auditRow) TableName() string { return "audit_entries" }
+
+var _ service.AuditStore = (*Store)(nil)
+
+// AppendAudit records one admin write; a zero At means now.
+func (s *Store) AppendAudit(ctx context.Context, e service.AuditEntry) error {
+	if e.At.IsZero() {
+		e.At = now()
+	}
+	row := auditRow{At: dbTime(e.At), Actor: e.Actor, Role: string(e.Role), Action: e.Action,
+		Target: e.Target, Result: e.Result, RequestID: e.RequestID}
+	return wrapf(s.db.WithContext(ctx).Create(&row).Error, "append audit %s", e.Action)
+}
+
+// ListAudit returns a page of entries, newest first.
+func (s *Store) ListAudit(ctx context.Context, offset, count int) ([]service.AuditEntry, error) {
+	offset, count = page(offset, count)
+	var rows []auditRow
+	err := s.db.WithContext(ctx).Order("at DESC, id DESC").Offset(offset).Limit(count).Find(&rows).Error
+	if err != nil {
+		return nil, wrapf(err, "list audit")
+	}
+	out := make([]service.AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = service.AuditEntry{At: r.At.UTC(), Actor: r.Actor, Role: service.Role(r.Role), Action: r.Action,
+			Target: r.Target, Result: r.Result, RequestID: r.RequestID}
+	}
+	return out, nil
+}
