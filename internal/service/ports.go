@@ -37,6 +37,23 @@ type CodeStore interface {
 	// ListCodesByOpenID returns the codes an openid holds, newest first, with the
 	// card title; status filters when not empty.
 	ListCodesByOpenID(ctx context.Context, openid string, status CodeStatus) ([]IssuedCode, error)
+	// ListCodesByCard returns a page of a card's codes, newest first, filtered by
+	// status when it is not empty, and how many match the filter.
+	ListCodesByCard(ctx context.Context, cardID string, status CodeStatus, offset, count int) ([]IssuedCode, int64, error)
+	// SetCodeStatus moves a recorded code to status; consumed_at is set to at when
+	// the status is consumed. It returns ErrNotFound when the code was never recorded.
+	SetCodeStatus(ctx context.Context, cardID, code string, status CodeStatus, at time.Time) (IssuedCode, error)
+	// ChangeCode re-keys a recorded code (card/code/update). It returns ErrNotFound
+	// when oldCode was never recorded and ErrConflict when newCode exists for the card.
+	ChangeCode(ctx context.Context, cardID, oldCode, newCode string) error
+	// CountCodes reports how many codes of a card are recorded, and how many consumed.
+	CountCodes(ctx context.Context, cardID string) (CodeCounts, error)
+}
+
+// CodeCounts are a card's recorded codes.
+type CodeCounts struct {
+	Issued   int64 // every code recorded for the card, whatever its status
+	Consumed int64
 }
 
 // AdminStore keeps merchant accounts.
