@@ -84,7 +84,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	provider := wxcard.New(wx, nil)
 	tokens := auth.NewJWT(cfg.JWTSecret, nil)
-	authSvc := service.NewAuth(provider, st, tokens, log)
+	logins := ratelimit.NewFailures(kv, 10, 15*time.Minute, nil)
+	authSvc := service.NewAuth(provider, st, tokens, logins, log)
 
 	adminUser, adminPassword := cfg.AdminUsername, cfg.AdminPassword
 	if adminUser == "" && cfg.Sandbox {

@@ -24,7 +24,7 @@ func (h *handlers) adminLogin(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	s, err := h.auth.AdminLogin(c.Request.Context(), req.Username, req.Password)
+	s, err := h.auth.AdminLogin(c.Request.Context(), req.Username, req.Password, c.ClientIP())
 	if err != nil {
 		_ = c.Error(err)
 		return

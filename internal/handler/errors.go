@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -68,6 +69,9 @@ func errorsMiddleware(log *slog.Logger) gin.HandlerFunc {
 		}
 		err := c.Errors.Last().Err
 		status, body := toHTTP(err)
+		if s, ok := body.Details["retry_after_seconds"].(int); ok {
+			c.Header("Retry-After", strconv.Itoa(s))
+		}
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError

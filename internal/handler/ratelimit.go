@@ -2,7 +2,6 @@ package handler
 
 import (
 	"math"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,7 +18,6 @@ func (h *handlers) limitPerUser(scope string) gin.HandlerFunc {
 			h.log.WarnContext(c.Request.Context(), "rate limit unavailable", "scope", scope, "err", err)
 		}
 		if !ok {
-			c.Header("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
 			abort(c, service.KindRateLimited, "too many requests: try again later",
 				map[string]any{"retry_after_seconds": int(math.Ceil(retry.Seconds()))})
 			return

@@ -44,6 +44,9 @@ func New(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, ready: d.Ready, limiter: d.Limiter, log: d.Log}
 	r := gin.New()
+	// X-Forwarded-For is trusted only from a proxy on this host; behind a load
+	// balancer, set its addresses here so ClientIP (login throttling) sees users.
+	_ = r.SetTrustedProxies([]string{"127.0.0.1", "::1"})
 	r.HandleMethodNotAllowed = true
 	r.Use(requestIDMiddleware(), accessLog(d.Log), recovery(d.Log), errorsMiddleware(d.Log))
 	r.NoRoute(func(c *gin.Context) { abort(c, service.KindNotFound, "no such route", nil) })

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
@@ -23,6 +24,8 @@ type Auth struct {
 	mini   MiniProgramAuth
 	admins AdminStore
 	tokens TokenIssuer
+	// logins throttles failed merchant logins per username and per IP; nil: none.
+	logins Throttle
 	log    *slog.Logger
 	// dummyHash keeps a login for an unknown user as slow as one with a wrong
 	// password, so timing does not tell which usernames exist.
@@ -30,9 +33,9 @@ type Auth struct {
 }
 
 // NewAuth wires the sign-in logic.
-func NewAuth(mini MiniProgramAuth, admins AdminStore, tokens TokenIssuer, log *slog.Logger) *Auth {
+func NewAuth(mini MiniProgramAuth, admins AdminStore, tokens TokenIssuer, logins Throttle, log *slog.Logger) *Auth {
 	h, _ := bcrypt.GenerateFromPassword([]byte("not-a-password"), bcrypt.DefaultCost)
-	return &Auth{mini: mini, admins: admins, tokens: tokens, log: log, dummyHash: h}
+	return &Auth{mini: mini, admins: admins, tokens: tokens, logins: logins, log: log, dummyHash: h}
 }
 
 // UserLogin exchanges a wx.login code for a user token.
@@ -49,25 +52,59 @@ func (a *Auth) UserLogin(ctx context.Context, loginCode string) (Session, error)
 }
 
 // AdminLogin checks a merchant's password and returns a token for their role.
-func (a *Auth) AdminLogin(ctx context.Context, username, password string) (Session, error) {
+// Failed attempts are throttled per username and per client IP.
+func (a *Auth) AdminLogin(ctx context.Context, username, password, clientIP string) (Session, error) {
 	if username == "" {
 		return Session{}, Invalid("username", "username is required")
 	}
 	if password == "" {
 		return Session{}, Invalid("password", "password is required")
 	}
+	keys := []string{"login:user:" + username, "login:ip:" + clientIP}
+	if err := a.checkThrottle(ctx, keys); err != nil {
+		return Session{}, err
+	}
 	u, err := a.admins.GetAdmin(ctx, username)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		_ = bcrypt.CompareHashAndPassword(a.dummyHash, []byte(password))
-		return Session{}, Errorf(KindUnauthenticated, "wrong username or password")
+		return Session{}, a.loginFailed(ctx, keys)
 	case err != nil:
 		return Session{}, fmt.Errorf("admin login %s: %w", username, err)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		return Session{}, Errorf(KindUnauthenticated, "wrong username or password")
+		return Session{}, a.loginFailed(ctx, keys)
 	}
 	return a.issue(u.Username, u.Role)
+}
+
+func (a *Auth) checkThrottle(ctx context.Context, keys []string) error {
+	if a.logins == nil {
+		return nil
+	}
+	for _, k := range keys {
+		blocked, retry, err := a.logins.Blocked(ctx, k)
+		if err != nil { // the throttle protects logins; it must not lock everyone out with the cache
+			a.log.WarnContext(ctx, "login throttle unavailable", "err", err)
+			return nil
+		}
+		if blocked {
+			return &Error{Kind: KindRateLimited, Message: "too many failed logins: try again later",
+				Details: map[string]any{"retry_after_seconds": int(math.Ceil(retry.Seconds()))}}
+		}
+	}
+	return nil
+}
+
+func (a *Auth) loginFailed(ctx context.Context, keys []string) error {
+	if a.logins != nil {
+		for _, k := range keys {
+			if err := a.logins.Fail(ctx, k); err != nil {
+				a.log.WarnContext(ctx, "login throttle unavailable", "err", err)
+			}
+		}
+	}
+	return Errorf(KindUnauthenticated, "wrong username or password")
 }
 
 // EnsureAdmin creates the bootstrap admin unless that username exists already.

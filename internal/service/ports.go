@@ -114,3 +114,9 @@ type AuditStore interface {
 	// ListAudit returns entries newest first.
 	ListAudit(ctx context.Context, offset, count int) ([]AuditEntry, error)
 }
+
+// Throttle blocks keys (a username, an IP) after too many failures.
+type Throttle interface {
+	Blocked(ctx context.Context, key string) (bool, time.Duration, error)
+	Fail(ctx context.Context, key string) error
+}
