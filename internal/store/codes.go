@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -111,20 +112,151 @@ func (s *Store) GetCode(ctx context.Context, cardID, code string) (service.Issue
 // card's title (empty when the card is not in the catalogue); status filters when
 // not empty.
 func (s *Store) ListCodesByOpenID(ctx context.Context, openid string, status service.CodeStatus) ([]service.IssuedCode, error) {
-	q := s.db.WithContext(ctx).Table("issued_codes AS c").
-		Select("c.*, COALESCE(k.title, '') AS title").
-		Joins("LEFT JOIN cards AS k ON k.card_id = c.card_id").
-		Where("c.openid = ?", openid)
+	q := s.codesWithTitle(ctx).Where("c.openid = ?", openid)
 	if status != "" {
 		q = q.Where("c.status = ?", string(status))
 	}
-	var rows []codeWithTitle
-	if err := q.Order("c.received_at DESC").Order("c.id DESC").Scan(&rows).Error; err != nil {
+	out, err := scanCodesWithTitle(q.Order("c.received_at DESC").Order("c.id DESC"))
+	if err != nil {
 		return nil, wrapf(err, "list codes of %s", openid)
+	}
+	return out, nil
+}
+
+// ListCodesByCard returns a page of a card's codes, newest first (received_at,
+// then insertion order), each with the card's title (empty when the card is not in
+// the catalogue), and how many codes match the filter. Status filters when not
+// empty. Count 0 means DefaultPageSize; counts above MaxPageSize are capped. The
+// total and the page are read by two statements, as in ListCards.
+func (s *Store) ListCodesByCard(ctx context.Context, cardID string, status service.CodeStatus, offset, count int) ([]service.IssuedCode, int64, error) {
+	offset, count = page(offset, count)
+	var total int64
+	cq := s.db.WithContext(ctx).Model(&codeRow{}).Where("card_id = ?", cardID)
+	if status != "" {
+		cq = cq.Where("status = ?", string(status))
+	}
+	if err := cq.Count(&total).Error; err != nil {
+		return nil, 0, wrapf(err, "count codes of card %s", cardID)
+	}
+	q := s.codesWithTitle(ctx).Where("c.card_id = ?", cardID)
+	if status != "" {
+		q = q.Where("c.status = ?", string(status))
+	}
+	out, err := scanCodesWithTitle(q.Order("c.received_at DESC").Order("c.id DESC").Offset(offset).Limit(count))
+	if err != nil {
+		return nil, 0, wrapf(err, "list codes of card %s", cardID)
+	}
+	return out, total, nil
+}
+
+// codesWithTitle selects issued codes (as c) joined with their card's title.
+func (s *Store) codesWithTitle(ctx context.Context) *gorm.DB {
+	return s.db.WithContext(ctx).Table("issued_codes AS c").
+		Select("c.*, COALESCE(k.title, '') AS title").
+		Joins("LEFT JOIN cards AS k ON k.card_id = c.card_id")
+}
+
+func scanCodesWithTitle(q *gorm.DB) ([]service.IssuedCode, error) {
+	var rows []codeWithTitle
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, err
 	}
 	out := make([]service.IssuedCode, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, toCode(r.Row, r.Title))
 	}
 	return out, nil
+}
+
+// SetCodeStatus moves a recorded code to status and returns the row as this call
+// left it. updated_at is the store's clock. When status is consumed, consumed_at
+// becomes at (a zero at means now), unless the code is already consumed with a
+// consumed_at, which is then kept: repeated or concurrent consumptions agree on
+// the first time. Other statuses leave consumed_at as it is (the last time the
+// code was consumed). Holder, outer_str and received_at are never touched. The
+// change is one UPDATE evaluated against the row as it is when the row lock is
+// taken, so concurrent calls serialise instead of overwriting one another. It
+// returns service.ErrNotFound when the code was never recorded; which transitions
+// are allowed is the caller's business.
+func (s *Store) SetCodeStatus(ctx context.Context, cardID, code string, status service.CodeStatus, at time.Time) (service.IssuedCode, error) {
+	if !status.Valid() {
+		return service.IssuedCode{}, fmt.Errorf("set code %s of card %s: unknown status %q", code, cardID, status)
+	}
+	if at.IsZero() {
+		at = now()
+	}
+	at = dbTime(at)
+	t := now()
+	var stored codeRow
+	err := s.retryDeadlock(ctx, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var err error
+			if status == service.CodeConsumed {
+				// consumed_at is assigned before status: MySQL evaluates a single-table
+				// UPDATE's assignments left to right, so the CASE must see the old status
+				// (SQLite always does).
+				err = tx.Exec(`UPDATE issued_codes
+SET consumed_at = CASE WHEN status = ? AND consumed_at IS NOT NULL THEN consumed_at ELSE ? END,
+    status = ?, updated_at = ?
+WHERE card_id = ? AND code = ?`,
+					string(service.CodeConsumed), at, string(status), t, cardID, code).Error
+			} else {
+				err = tx.Exec("UPDATE issued_codes SET status = ?, updated_at = ? WHERE card_id = ? AND code = ?",
+					string(status), t, cardID, code).Error
+			}
+			if err != nil {
+				return err
+			}
+			// Not RowsAffected: MySQL counts only rows that changed, and a repeated
+			// call within the same millisecond changes nothing.
+			return tx.Where("card_id = ? AND code = ?", cardID, code).Take(&stored).Error
+		})
+	})
+	if err != nil {
+		return service.IssuedCode{}, wrapf(err, "set code %s of card %s to %s", code, cardID, status)
+	}
+	return toCode(stored, ""), nil
+}
+
+// ChangeCode re-keys a recorded code of cardID from oldCode to newCode in one
+// statement; the row keeps its id, holder, status, outer_str and times (updated_at
+// becomes now). It returns service.ErrNotFound when oldCode was never recorded for
+// the card and service.ErrConflict when newCode already is (then nothing
+// changes). Re-keying a recorded code to itself changes nothing and succeeds.
+func (s *Store) ChangeCode(ctx context.Context, cardID, oldCode, newCode string) error {
+	if cardID == "" || oldCode == "" || newCode == "" {
+		return errors.New("change code: empty card id or code")
+	}
+	if oldCode == newCode {
+		_, err := s.GetCode(ctx, cardID, oldCode)
+		return err
+	}
+	t := now()
+	err := s.retryDeadlock(ctx, func() error {
+		res := s.db.WithContext(ctx).Exec("UPDATE issued_codes SET code = ?, updated_at = ? WHERE card_id = ? AND code = ?",
+			newCode, t, cardID, oldCode)
+		if res.Error != nil {
+			return res.Error
+		}
+		// The code differs, so a matched row always changes and is counted.
+		if res.RowsAffected == 0 {
+			return gorm.ErrRecordNotFound
+		}
+		return nil
+	})
+	return wrapf(err, "change code %s of card %s to %s", oldCode, cardID, newCode)
+}
+
+// CountCodes reports how many codes of cardID are recorded, whatever their status,
+// and how many of them are consumed, from one statement. A card with no codes
+// (or unknown) has zero of both.
+func (s *Store) CountCodes(ctx context.Context, cardID string) (service.CodeCounts, error) {
+	var c service.CodeCounts
+	err := s.db.WithContext(ctx).Raw(
+		"SELECT COUNT(*), COUNT(CASE WHEN status = ? THEN 1 END) FROM issued_codes WHERE card_id = ?",
+		string(service.CodeConsumed), cardID).Row().Scan(&c.Issued, &c.Consumed)
+	if err != nil {
+		return service.CodeCounts{}, wrapf(err, "count codes of card %s", cardID)
+	}
+	return c, nil
 }
