@@ -161,12 +161,16 @@ func (c Config) LogAttrs() []any {
 		}
 		return "***"
 	}
+	apiBase := c.WeChatAPIBase
+	if c.Sandbox {
+		apiBase = "in-process emulator under /sandbox/wechat/"
+	}
 	return []any{
 		"http_addr", c.HTTPAddr, "sandbox", c.Sandbox,
 		"store", storeKind(c), "cache", cacheKind(c),
 		"wechat_app_id", c.WeChatAppID, "wechat_app_secret", mask(c.WeChatAppSecret),
 		"wechat_miniapp_id", c.WeChatMiniAppID, "wechat_miniapp_secret", mask(c.WeChatMiniAppSecret),
-		"wechat_api_base", c.WeChatAPIBase, "wechat_timeout", c.WeChatTimeout.String(),
+		"wechat_api_base", apiBase, "wechat_timeout", c.WeChatTimeout.String(),
 		"callback_token", mask(c.CallbackToken), "encoding_aes_key", mask(c.EncodingAESKey),
 		"jwt_secret", mask(c.JWTSecret), "admin_username", c.AdminUsername,
 		"rate_limit_per_minute", c.RateLimitPerMinute,
