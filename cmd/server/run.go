@@ -102,12 +102,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 
 	h := handler.New(handler.Deps{
-		Auth:      authSvc,
-		Catalogue: service.NewCatalogue(st, provider, log, nil),
-		Issuing:   service.NewIssuing(st, st, provider, log, nil),
-		Audit:     service.NewAudit(st, log),
-		JWT:       tokens,
-		Limiter:   ratelimit.New(kv, cfg.RateLimitPerMinute, nil),
+		Auth:       authSvc,
+		Catalogue:  service.NewCatalogue(st, st, provider, log, nil),
+		Issuing:    service.NewIssuing(st, st, provider, log, nil),
+		Audit:      service.NewAudit(st, log),
+		Redemption: service.NewRedemption(st, provider, kv, log, nil),
+		Images:     service.NewImages(provider),
+		JWT:        tokens,
+		Limiter:    ratelimit.New(kv, cfg.RateLimitPerMinute, nil),
 		Ready: []handler.ReadyCheck{
 			{Name: "store", Check: st.Ping},
 			{Name: "cache", Check: kv.Ping},

@@ -16,6 +16,7 @@ import (
 // plus health and shutdown.
 type cacheCloser interface {
 	wechat.Cache
+	Delete(ctx context.Context, key string) error
 	Incr(ctx context.Context, key string, window time.Duration) (int64, error)
 	Ping(ctx context.Context) error
 	Close() error

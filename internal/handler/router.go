@@ -16,11 +16,13 @@ import (
 
 // Deps are what the handlers need.
 type Deps struct {
-	Auth      *service.Auth
-	Catalogue *service.Catalogue
-	Issuing   *service.Issuing
-	Audit     *service.Audit
-	JWT       *auth.JWT
+	Auth       *service.Auth
+	Catalogue  *service.Catalogue
+	Issuing    *service.Issuing
+	Audit      *service.Audit
+	Redemption *service.Redemption
+	Images     *service.Images
+	JWT        *auth.JWT
 	// Limiter bounds card-ext and decrypt per openid; nil: no limit.
 	Limiter *ratelimit.Limiter
 	Ready   []ReadyCheck
@@ -30,19 +32,21 @@ type Deps struct {
 }
 
 type handlers struct {
-	auth      *service.Auth
-	catalogue *service.Catalogue
-	issuing   *service.Issuing
-	audit     *service.Audit
-	ready     []ReadyCheck
-	limiter   *ratelimit.Limiter
-	log       *slog.Logger
+	auth       *service.Auth
+	catalogue  *service.Catalogue
+	issuing    *service.Issuing
+	audit      *service.Audit
+	redemption *service.Redemption
+	images     *service.Images
+	ready      []ReadyCheck
+	limiter    *ratelimit.Limiter
+	log        *slog.Logger
 }
 
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
-	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, ready: d.Ready, limiter: d.Limiter, log: d.Log}
+	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, redemption: d.Redemption, images: d.Images, ready: d.Ready, limiter: d.Limiter, log: d.Log}
 	r := gin.New()
 	// X-Forwarded-For is trusted only from a proxy on this host; behind a load
 	// balancer, set its addresses here so ClientIP (login throttling) sees users.
@@ -67,11 +71,25 @@ func New(d Deps) http.Handler {
 	api.GET("/me/codes", user, h.myCodes)
 
 	admin := requireRole(d.JWT, service.RoleAdmin)
+	clerk := requireRole(d.JWT, service.RoleAdmin, service.RoleClerk)
 	adm := r.Group("/admin/v1")
 	adm.POST("/auth/login", h.adminLogin)
 	adm.POST("/users", admin, h.audited("user.create"), h.createUser)
 	adm.GET("/audit", admin, h.listAudit)
+	adm.POST("/images", admin, h.audited("image.upload"), h.uploadImage)
+	adm.GET("/colors", admin, h.colors)
 	adm.POST("/cards", admin, h.audited("card.create"), h.createCard)
+	adm.GET("/cards", admin, h.listAdminCards)
+	adm.POST("/cards/sync", admin, h.audited("card.sync"), h.syncCards)
+	adm.GET("/cards/:card_id", admin, h.getAdminCard)
+	adm.PATCH("/cards/:card_id", admin, h.audited("card.update"), h.updateCard)
+	adm.DELETE("/cards/:card_id", admin, h.audited("card.delete"), h.deleteCard)
+	adm.POST("/cards/:card_id/stock", admin, h.audited("card.stock"), h.adjustStock)
+	adm.GET("/cards/:card_id/codes", admin, h.listCardCodes)
+	adm.GET("/codes/:code", clerk, h.lookUpCode)
+	adm.POST("/codes/:code/consume", clerk, h.audited("code.consume"), h.consumeCode)
+	adm.POST("/codes/:code/unavailable", admin, h.audited("code.unavailable"), h.makeCodeUnavailable)
+	adm.PUT("/codes/:code", admin, h.audited("code.update"), h.changeCode)
 
 	if d.Sandbox != nil {
 		sb := gin.WrapH(http.StripPrefix("/sandbox/wechat", d.Sandbox))

@@ -10,17 +10,18 @@ import (
 // Catalogue manages card templates: creation on the provider and the local copy.
 type Catalogue struct {
 	cards    CardStore
+	counts   CodeCounter
 	provider CardProvider
 	log      *slog.Logger
 	now      func() time.Time
 }
 
 // NewCatalogue wires the catalogue.
-func NewCatalogue(cards CardStore, provider CardProvider, log *slog.Logger, now func() time.Time) *Catalogue {
+func NewCatalogue(cards CardStore, counts CodeCounter, provider CardProvider, log *slog.Logger, now func() time.Time) *Catalogue {
 	if now == nil {
 		now = time.Now
 	}
-	return &Catalogue{cards: cards, provider: provider, log: log, now: now}
+	return &Catalogue{cards: cards, counts: counts, provider: provider, log: log, now: now}
 }
 
 // Issuable lists the cards users can receive now.

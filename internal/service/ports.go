@@ -50,6 +50,11 @@ type CodeStore interface {
 	CountCodes(ctx context.Context, cardID string) (CodeCounts, error)
 }
 
+// CodeCounter counts a card's codes (a part of CodeStore).
+type CodeCounter interface {
+	CountCodes(ctx context.Context, cardID string) (CodeCounts, error)
+}
+
 // CodeCounts are a card's recorded codes.
 type CodeCounts struct {
 	Issued   int64 // every code recorded for the card, whatever its status
@@ -83,8 +88,59 @@ type CardProvider interface {
 	IssueParams(ctx context.Context, card Card, openid string, req IssueRequest) (string, error)
 	// RevealCode turns what the client got back on receipt into the real code.
 	RevealCode(ctx context.Context, encrypted string) (string, error)
-	// CodeHolder reports who holds a code now and in which state.
+	// CodeHolder reports who holds a code now and in which state; cardID may be
+	// empty for codes the provider generated (they are unique on their own).
 	CodeHolder(ctx context.Context, cardID, code string) (Holding, error)
+
+	// UpdateCard applies a validated patch; sendCheck reports that the card went
+	// back to review.
+	UpdateCard(ctx context.Context, card Card, patch []byte) (sendCheck bool, err error)
+	// DeleteCard stops distribution; codes already held stay usable.
+	DeleteCard(ctx context.Context, cardID string) error
+	// ModifyStock raises (delta > 0) or lowers (delta < 0) the stock.
+	ModifyStock(ctx context.Context, cardID string, delta int64) error
+	// ListCardIDs returns one page of the provider's card ids and the total.
+	ListCardIDs(ctx context.Context, offset, count int) ([]string, int, error)
+	// Colors lists the colours a card may use.
+	Colors(ctx context.Context) ([]Color, error)
+}
+
+// CodeProvider redeems and manages issued codes on the provider. Errors as for
+// CardProvider; a code the provider does not know is not_found, one already
+// consumed or no longer usable is conflict.
+type CodeProvider interface {
+	CodeHolder(ctx context.Context, cardID, code string) (Holding, error)
+	// ConsumeCode redeems the code (核销); it succeeds at most once per code.
+	ConsumeCode(ctx context.Context, cardID, code string) (Holding, error)
+	// DisableCode makes the code unusable for good.
+	DisableCode(ctx context.Context, cardID, code, reason string) error
+	// ChangeCode re-keys a code.
+	ChangeCode(ctx context.Context, cardID, code, newCode string) error
+}
+
+// ImageProvider stores merchant images where cards can use them.
+type ImageProvider interface {
+	// UploadImage stores a permanent card image (logo, icons) and returns its URL.
+	UploadImage(ctx context.Context, filename string, data []byte) (string, error)
+	// UploadTempImage stores a temporary image (shop photos) and returns its id.
+	UploadTempImage(ctx context.Context, filename string, data []byte) (TempImage, error)
+}
+
+// TempImage is a temporary image on the provider.
+type TempImage struct {
+	MediaID   string
+	CreatedAt time.Time
+}
+
+// Color is a colour a card may use.
+type Color struct {
+	Name  string // what card definitions use, e.g. Color010
+	Value string // e.g. #63b359
+}
+
+// Locker takes short exclusive leases shared by all replicas.
+type Locker interface {
+	TryLock(ctx context.Context, key string, ttl time.Duration) (unlock func(context.Context) error, ok bool, err error)
 }
 
 // IssueRequest is one card a user asks to receive.
@@ -101,6 +157,12 @@ type Holding struct {
 	OpenID   string
 	Status   CodeStatus
 	OuterStr string
+	// ProviderStatus is the provider's own word for the state (WeChat's
+	// user_card_status: NORMAL, CONSUMED, ...), shown to merchants as is.
+	ProviderStatus string
+	CanConsume     bool
+	BeginTime      int64 // unix seconds; 0 when not reported
+	EndTime        int64
 }
 
 // TokenIssuer signs session tokens.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/wxcoupon/coupon/internal/service"
@@ -22,6 +23,16 @@ type Client interface {
 	GetCard(ctx context.Context, cardID string) (json.RawMessage, error)
 	DecryptCode(ctx context.Context, encryptCode string) (string, error)
 	GetCode(ctx context.Context, cardID, code string, checkConsume bool) (wechat.CodeInfo, error)
+	UpdateCard(ctx context.Context, cardID, cardType string, fields json.RawMessage) (bool, error)
+	DeleteCard(ctx context.Context, cardID string) error
+	ModifyStock(ctx context.Context, cardID string, delta int) error
+	BatchGetCards(ctx context.Context, offset, count int, statuses ...string) (wechat.CardList, error)
+	GetColors(ctx context.Context) ([]wechat.Color, error)
+	ConsumeCode(ctx context.Context, cardID, code string) (wechat.ConsumeResult, error)
+	UpdateCode(ctx context.Context, cardID, code, newCode string) error
+	UnavailableCode(ctx context.Context, cardID, code, reason string) error
+	UploadImage(ctx context.Context, filename string, r io.Reader) (string, error)
+	UploadTempMedia(ctx context.Context, filename string, r io.Reader) (wechat.TempMedia, error)
 }
 
 // Provider implements service.CardProvider and service.MiniProgramAuth over WeChat.
@@ -34,6 +45,8 @@ type Provider struct {
 var (
 	_ service.CardProvider    = (*Provider)(nil)
 	_ service.MiniProgramAuth = (*Provider)(nil)
+	_ service.CodeProvider    = (*Provider)(nil)
+	_ service.ImageProvider   = (*Provider)(nil)
 )
 
 // New returns a provider over the WeChat client wx.
@@ -104,13 +117,12 @@ func (p *Provider) RevealCode(ctx context.Context, encrypted string) (string, er
 func (p *Provider) CodeHolder(ctx context.Context, cardID, code string) (service.Holding, error) {
 	info, err := p.wx.GetCode(ctx, cardID, code, false)
 	if err != nil {
-		if wechat.IsCode(err, 40056) {
-			return service.Holding{}, notFound(err, "code %s is unknown to WeChat", code)
-		}
-		return service.Holding{}, mapErr(err)
+		return service.Holding{}, mapCodeErr(err, code)
 	}
 	return service.Holding{CardID: info.CardID, OpenID: info.OpenID,
-		Status: codeStatus(info.UserCardStatus), OuterStr: info.OuterStr}, nil
+		Status: codeStatus(info.UserCardStatus), OuterStr: info.OuterStr,
+		ProviderStatus: info.UserCardStatus, CanConsume: info.CanConsume,
+		BeginTime: info.BeginTime, EndTime: info.EndTime}, nil
 }
 
 // codeStatus maps WeChat's user_card_status to the service's code status.
