@@ -22,6 +22,7 @@ type Deps struct {
 	Audit      *service.Audit
 	Redemption *service.Redemption
 	Images     *service.Images
+	Events     *service.Events
 	JWT        *auth.JWT
 	// Limiter bounds card-ext and decrypt per openid; nil: no limit.
 	Limiter *ratelimit.Limiter
@@ -38,6 +39,7 @@ type handlers struct {
 	audit      *service.Audit
 	redemption *service.Redemption
 	images     *service.Images
+	events     *service.Events
 	ready      []ReadyCheck
 	limiter    *ratelimit.Limiter
 	log        *slog.Logger
@@ -46,7 +48,7 @@ type handlers struct {
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
-	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, redemption: d.Redemption, images: d.Images, ready: d.Ready, limiter: d.Limiter, log: d.Log}
+	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, redemption: d.Redemption, images: d.Images, events: d.Events, ready: d.Ready, limiter: d.Limiter, log: d.Log}
 	r := gin.New()
 	// X-Forwarded-For is trusted only from a proxy on this host; behind a load
 	// balancer, set its addresses here so ClientIP (login throttling) sees users.
@@ -90,6 +92,11 @@ func New(d Deps) http.Handler {
 	adm.POST("/codes/:code/consume", clerk, h.audited("code.consume"), h.consumeCode)
 	adm.POST("/codes/:code/unavailable", admin, h.audited("code.unavailable"), h.makeCodeUnavailable)
 	adm.PUT("/codes/:code", admin, h.audited("code.update"), h.changeCode)
+
+	if d.Events != nil {
+		r.GET("/wechat/callback", h.verifyCallbackURL)
+		r.POST("/wechat/callback", h.receiveCallback)
+	}
 
 	if d.Sandbox != nil {
 		sb := gin.WrapH(http.StripPrefix("/sandbox/wechat", d.Sandbox))

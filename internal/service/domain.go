@@ -137,3 +137,14 @@ type AuditEntry struct {
 	Result    string // "ok" or the error code
 	RequestID string
 }
+
+// CardEvent is an event the provider pushed about a card or a code.
+type CardEvent struct {
+	Key        string // the same for every delivery of one event
+	Type       string // user_get_card, user_consume_card, ...
+	CardID     string
+	Code       string
+	OpenID     string
+	CreatedAt  time.Time
+	ReceivedAt time.Time
+}

@@ -182,3 +182,27 @@ type Throttle interface {
 	Blocked(ctx context.Context, key string) (bool, time.Duration, error)
 	Fail(ctx context.Context, key string) error
 }
+
+// EventStore remembers the events the provider pushed.
+type EventStore interface {
+	// SeenEvent reports whether an event with this key was recorded.
+	SeenEvent(ctx context.Context, key string) (bool, error)
+	// RecordEvent stores the event; it returns false, without error, when an
+	// event with the same key is already stored.
+	RecordEvent(ctx context.Context, e CardEvent) (bool, error)
+	// CountEvents counts a card's events of one type.
+	CountEvents(ctx context.Context, cardID, eventType string) (int64, error)
+}
+
+// EventDecoder checks and decodes what the provider pushes to the callback.
+type EventDecoder interface {
+	// VerifyURL checks the provider's URL check and returns what to echo.
+	VerifyURL(q CallbackQuery) (string, error)
+	// Decode verifies a push (signature, freshness, addressee) and returns the event.
+	Decode(q CallbackQuery, body []byte) (PushedEvent, error)
+}
+
+// CallbackQuery is the query of a push or URL check.
+type CallbackQuery struct {
+	Signature, MsgSignature, Timestamp, Nonce, EncryptType, EchoStr string
+}

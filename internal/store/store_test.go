@@ -73,6 +73,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"admins", testAdmins},
 		{"utf-8 round trip", testUTF8},
 		{"audit trail", testAudit},
+		{"card events", testEvents},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
