@@ -13,6 +13,7 @@ import (
 	"github.com/wxcoupon/coupon/internal/auth"
 	"github.com/wxcoupon/coupon/internal/config"
 	"github.com/wxcoupon/coupon/internal/handler"
+	"github.com/wxcoupon/coupon/internal/metrics"
 	"github.com/wxcoupon/coupon/internal/ratelimit"
 	"github.com/wxcoupon/coupon/internal/service"
 	"github.com/wxcoupon/coupon/internal/store"
@@ -56,11 +57,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer st.Close()
-	kv, err := openCache(ctx, cfg)
+	m := metrics.New()
+	rawCache, err := openCache(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer kv.Close()
+	defer rawCache.Close()
+	kv := countingCache{cacheCloser: rawCache, m: m}
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -78,6 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		BaseURL: apiBase, AppID: cfg.WeChatAppID, AppSecret: cfg.WeChatAppSecret,
 		MiniAppID: cfg.WeChatMiniAppID, MiniAppSecret: cfg.WeChatMiniAppSecret,
 		Timeout: cfg.WeChatTimeout, Cache: kv, Logger: log.With("component", "wechat"),
+		Hooks: wechat.Hooks{OnCall: m.ObserveWeChatCall, OnRefresh: m.ObserveRefresh},
 	})
 	if err != nil {
 		return fmt.Errorf("wechat client: %w", err)
@@ -115,6 +119,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			{Name: "cache", Check: kv.Ping},
 			{Name: "wechat", Check: func(ctx context.Context) error { _, err := wx.AccessToken(ctx); return err }},
 		},
+		Metrics: m,
 		Sandbox: emulator,
 		Log:     log,
 	})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wxcoupon/coupon/internal/cache"
 	"github.com/wxcoupon/coupon/internal/config"
+	"github.com/wxcoupon/coupon/internal/metrics"
 	"github.com/wxcoupon/coupon/internal/wechat"
 )
 
@@ -60,4 +61,16 @@ func storeDesc(cfg config.Config) string {
 		return "MySQL"
 	}
 	return "SQLite at " + cfg.SQLitePath
+}
+
+// countingCache counts the cache's reads for /metrics.
+type countingCache struct {
+	cacheCloser
+	m *metrics.Metrics
+}
+
+func (c countingCache) Get(ctx context.Context, key string) (string, bool, error) {
+	v, ok, err := c.cacheCloser.Get(ctx, key)
+	c.m.CountGet(ok, err)
+	return v, ok, err
 }

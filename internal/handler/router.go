@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wxcoupon/coupon/internal/auth"
+	"github.com/wxcoupon/coupon/internal/metrics"
 	"github.com/wxcoupon/coupon/internal/ratelimit"
 	"github.com/wxcoupon/coupon/internal/service"
 )
@@ -27,6 +28,8 @@ type Deps struct {
 	// Limiter bounds card-ext and decrypt per openid; nil: no limit.
 	Limiter *ratelimit.Limiter
 	Ready   []ReadyCheck
+	// Metrics, when set, counts requests and is served at /metrics.
+	Metrics *metrics.Metrics
 	// Sandbox, when set, is the WeChat emulator, mounted under /sandbox/wechat/.
 	Sandbox http.Handler
 	Log     *slog.Logger
@@ -54,7 +57,14 @@ func New(d Deps) http.Handler {
 	// balancer, set its addresses here so ClientIP (login throttling) sees users.
 	_ = r.SetTrustedProxies([]string{"127.0.0.1", "::1"})
 	r.HandleMethodNotAllowed = true
-	r.Use(requestIDMiddleware(), accessLog(d.Log), recovery(d.Log), errorsMiddleware(d.Log))
+	// Outermost first: observers see the status the error envelope set.
+	r.Use(requestIDMiddleware())
+	if d.Metrics != nil {
+		r.Use(observe(d.Metrics))
+		r.GET("/metrics", gin.WrapH(d.Metrics.Handler()))
+	}
+	r.Use(accessLog(d.Log), recovery(d.Log), errorsMiddleware(d.Log))
+	r.GET("/openapi.yaml", serveOpenAPI)
 	r.NoRoute(func(c *gin.Context) { abort(c, service.KindNotFound, "no such route", nil) })
 	r.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{
