@@ -1,0 +1,265 @@
+// Mini-program client of the coupon service (微信卡券), for uniapp and native
+// mini-programs. No dependencies, no build step: an ES module over the
+// wx.request / uni.request callback API.
+//
+//   import { createCouponClient } from './index.js'
+//   const coupons = createCouponClient({ baseURL: 'https://coupon.example.com' })
+//   const { cancelled, cards } = await coupons.addCards([cardId])
+//
+// The front end holds nothing secret: it sends wx.login's code and the
+// encrypted codes wx.addCard returns; the service signs every cardExt with the
+// Official Account's api_ticket and decrypts the codes.
+
+/** Storage key of the service token (a JWT of role `user`). */
+export const DEFAULT_STORAGE_KEY = 'wxcoupon_token'
+
+/**
+ * An error of this module. `code` is the contract's `error.code` for service
+ * errors (`unauthenticated`, `not_found`, `rate_limited`, …) or one of the
+ * client's own: `unsupported_client` (no wx.addCard / wx.openCard in this
+ * WeChat), `wechat_error` (a wx.* call failed; `errMsg` is WeChat's),
+ * `network_error` (the request did not complete), `invalid_response`.
+ */
+export class CouponError extends Error {
+  /**
+   * @param {string} code
+   * @param {string} message
+   * @param {{status?: number, details?: object, errMsg?: string}} [extra]
+   */
+  constructor (code, message, extra = {}) {
+    super(message)
+    this.name = 'CouponError'
+    this.code = code
+    if (extra.status !== undefined) this.status = extra.status
+    if (extra.details !== undefined) this.details = extra.details
+    if (extra.errMsg !== undefined) this.errMsg = extra.errMsg
+  }
+}
+
+const UNSUPPORTED_MESSAGE =
+  '当前微信版本过低，暂不支持卡券功能，请升级微信后重试。' +
+  ' This WeChat version does not support cards (wx.addCard / wx.openCard need mini-program base library 1.1.0 or later); please update WeChat.'
+
+/**
+ * @param {object} options
+ * @param {string} options.baseURL  the coupon service, e.g. https://coupon.example.com
+ * @param {object} [options.wx]  the wx-like object (login, addCard, openCard, request, storage); default global `wx`, else `uni`
+ * @param {Function} [options.request]  wx.request-shaped: ({url, method, data, header, success, fail}); default wx.request
+ * @param {{getStorageSync: Function, setStorageSync: Function}} [options.storage]  default: the wx object
+ * @param {string} [options.storageKey]  default `wxcoupon_token`
+ * @param {number} [options.timeout]  request timeout in ms, passed to request
+ */
+export function createCouponClient (options = {}) {
+  const wxObj = options.wx || globalWx()
+  const baseURL = String(options.baseURL || '').replace(/\/+$/, '')
+  if (!baseURL) throw new TypeError('createCouponClient: baseURL is required')
+  const request = options.request || (wxObj && typeof wxObj.request === 'function' && wxObj.request.bind(wxObj))
+  if (!request) throw new TypeError('createCouponClient: no request function (pass options.request or run inside a mini-program)')
+  const storage = options.storage || wxObj
+  if (!storage || typeof storage.getStorageSync !== 'function' || typeof storage.setStorageSync !== 'function') {
+    throw new TypeError('createCouponClient: no storage (pass options.storage with getStorageSync/setStorageSync)')
+  }
+  const storageKey = options.storageKey || DEFAULT_STORAGE_KEY
+
+  /** @type {Promise<object> | null} one login at a time, shared by concurrent 401s */
+  let loggingIn = null
+
+  function storedToken () {
+    const t = storage.getStorageSync(storageKey)
+    return typeof t === 'string' && t ? t : ''
+  }
+
+  /** One HTTP exchange; resolves with the JSON body or rejects with a CouponError. */
+  function send (method, path, body, token) {
+    const header = { 'Content-Type': 'application/json' }
+    if (token) header.Authorization = 'Bearer ' + token
+    return new Promise((resolve, reject) => {
+      const params = {
+        url: baseURL + path,
+        method,
+        header,
+        dataType: 'json',
+        success (res) {
+          let data = res.data
+          if (typeof data === 'string') {
+            try { data = JSON.parse(data) } catch (_) {
+              return reject(new CouponError('invalid_response', `${method} ${path}: HTTP ${res.statusCode}, not JSON`, { status: res.statusCode }))
+            }
+          }
+          if (res.statusCode >= 200 && res.statusCode < 300) return resolve(data)
+          const e = (data && data.error) || {}
+          reject(new CouponError(e.code || 'http_' + res.statusCode, e.message || `${method} ${path}: HTTP ${res.statusCode}`,
+            { status: res.statusCode, details: e.details }))
+        },
+        fail (err) {
+          const errMsg = (err && err.errMsg) || String(err)
+          reject(new CouponError('network_error', `${method} ${path}: ${errMsg}`, { errMsg }))
+        }
+      }
+      if (body !== undefined) params.data = body
+      if (options.timeout) params.timeout = options.timeout
+      request(params)
+    })
+  }
+
+  /**
+   * wx.login → POST /api/v1/auth/login; keeps the token in storage.
+   * @returns {Promise<{token: string, expires_in: number, openid: string}>}
+   */
+  function login () {
+    if (!loggingIn) {
+      loggingIn = (async () => {
+        if (!wxObj || typeof wxObj.login !== 'function') throw new CouponError('unsupported_client', 'wx.login is not available')
+        const { code } = await wxCall('login', {})
+        const session = await send('POST', '/api/v1/auth/login', { code })
+        storage.setStorageSync(storageKey, session.token)
+        return session
+      })().finally(() => { loggingIn = null })
+    }
+    return loggingIn
+  }
+
+  /** An authenticated call: logs in when there is no token; on a 401 logs in again once and retries once. */
+  async function call (method, path, body) {
+    let token = storedToken()
+    if (!token) token = (await login()).token
+    try {
+      return await send(method, path, body, token)
+    } catch (err) {
+      if (err.status !== 401) throw err
+      // A concurrent call may have logged in meanwhile: use its token, else log in.
+      const current = storedToken()
+      const fresh = current && current !== token ? current : (await login()).token
+      return send(method, path, body, fresh)
+    }
+  }
+
+  /** Calls wx[name] with callbacks; resolves with success's result, rejects with a `wechat_error`. */
+  function wxCall (name, params) {
+    return new Promise((resolve, reject) => {
+      wxObj[name](Object.assign({}, params, {
+        success: resolve,
+        fail (res) {
+          const errMsg = (res && res.errMsg) || `${name}:fail`
+          reject(new CouponError('wechat_error', errMsg, { errMsg }))
+        }
+      }))
+    })
+  }
+
+  function requireApi (name) {
+    if (!wxObj || typeof wxObj[name] !== 'function') {
+      throw new CouponError('unsupported_client', UNSUPPORTED_MESSAGE)
+    }
+  }
+
+  /**
+   * POST /api/v1/codes/decrypt: records the codes for the user. Idempotent, so
+   * a failed call can be repeated with the same list (addCards puts it in
+   * the error's `pending` when decryption fails after wx.addCard succeeded).
+   * @param {{card_id: string, encrypt_code: string}[]} cardList
+   */
+  async function decryptCodes (cardList) {
+    const out = await call('POST', '/api/v1/codes/decrypt', { card_list: cardList })
+    return out.card_list || []
+  }
+
+  return {
+    login,
+
+    /** True when this WeChat has wx.addCard and wx.openCard (base library 1.1.0+). */
+    isSupported () {
+      return !!wxObj && typeof wxObj.addCard === 'function' && typeof wxObj.openCard === 'function'
+    },
+
+    /** GET /api/v1/cards: the cards that can be handed out now. */
+    async listCards () {
+      return (await call('GET', '/api/v1/cards')).cards || []
+    },
+
+    /**
+     * Card-ext → wx.addCard → codes/decrypt. Resolves with one result per card
+     * WeChat returned, or `{cancelled: true, cards: []}` when the user cancels.
+     * Rejects with `unsupported_client` on an old WeChat, with `wechat_error`
+     * (WeChat's errMsg) when wx.addCard fails, and with the service's error code.
+     * @param {(string | {card_id: string, code?: string, outer_str?: string, fixed_begintimestamp?: number})[]} cards
+     */
+    async addCards (cards) {
+      // 微信低版本下尚未支持小程序卡券 wx.addCard, wx.openCard (小程序&卡券打通).
+      requireApi('addCard')
+      const wanted = cards.map((c) => typeof c === 'string' ? { card_id: c } : c)
+      const ext = await call('POST', '/api/v1/card-ext', { cards: wanted })
+      let res
+      try {
+        res = await wxCall('addCard', { cardList: ext.card_list })
+      } catch (err) {
+        if (isCancel(err.errMsg)) return { cancelled: true, cards: [] }
+        throw err
+      }
+      const added = (res.cardList || []).map((it) => ({
+        card_id: it.cardId, encrypt_code: it.code, ok: isSuccess(it)
+      }))
+      const toDecrypt = added.filter((a) => a.ok)
+        .map(({ card_id, encrypt_code }) => ({ card_id, encrypt_code }))
+      let decrypted = []
+      if (toDecrypt.length) {
+        try {
+          decrypted = await decryptCodes(toDecrypt)
+        } catch (err) {
+          // The user holds the cards; keep what is needed to record them later.
+          err.pending = toDecrypt
+          throw err
+        }
+      }
+      let next = 0
+      const results = added.map((a) => {
+        if (!a.ok) {
+          return { card_id: a.card_id, ok: false, error: { code: 'wechat_error', message: 'wx.addCard did not add this card (isSuccess false)' } }
+        }
+        const d = decrypted[next++] || {}
+        if (d.error) return { card_id: a.card_id, ok: false, error: d.error }
+        return { card_id: d.card_id || a.card_id, ok: true, code: d.code, status: d.status }
+      })
+      return { cancelled: false, cards: results }
+    },
+
+    decryptCodes,
+
+    /**
+     * GET /api/v1/me/codes: the codes this user received (decrypted).
+     * @param {{status?: string}} [filter]  e.g. {status: 'issued'}
+     */
+    async myCodes (filter = {}) {
+      const q = filter.status ? '?status=' + encodeURIComponent(filter.status) : ''
+      return (await call('GET', '/api/v1/me/codes' + q)).codes || []
+    },
+
+    /**
+     * wx.openCard with the DECRYPTED code (as myCodes and addCards return it),
+     * never the encrypt_code wx.addCard gave.
+     * @param {string} cardId
+     * @param {string} code
+     */
+    async openCard (cardId, code) {
+      requireApi('openCard')
+      return wxCall('openCard', { cardList: [{ cardId, code }] })
+    }
+  }
+}
+
+/** `addCard:fail cancel` is the user cancelling (wx.addCard docs). */
+function isCancel (errMsg) {
+  return /^addCard:(fail )?cancel\b/.test(errMsg || '')
+}
+
+/** An item of wx.addCard's cardList that the user received. */
+function isSuccess (item) {
+  return !!item.code && item.isSuccess !== false && item.isSuccess !== 'false'
+}
+
+function globalWx () {
+  /* global wx, uni */
+  if (typeof wx !== 'undefined') return wx
+  if (typeof uni !== 'undefined') return uni
+  return undefined
+}
