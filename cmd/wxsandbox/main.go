@@ -1,7 +1,12 @@
 // Command wxsandbox runs the WeChat card API emulator on its own, so that
 // several service instances can share one "WeChat", as in production.
 //
-//	SANDBOX_ADDR  listen address (default 127.0.0.1:9100)
+//	SANDBOX_ADDR              listen address (default 127.0.0.1:9100)
+//	SANDBOX_CALLBACK_URL      where to push card events (empty: no pushes)
+//	SANDBOX_CALLBACK_TOKEN    the callback token that signs them
+//	SANDBOX_ENCODING_AES_KEY  43 characters; encrypts them in safe and compat mode
+//	SANDBOX_CALLBACK_MODE     plain, safe or compat (default safe with an AES key, else plain)
+//	SANDBOX_REVIEW_DELAY      how long a new card waits for review, e.g. 30s (default 0)
 package main
 
 import (
@@ -12,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -34,18 +40,110 @@ func main() {
 	}
 }
 
+// config is the environment, parsed and validated.
+type config struct {
+	addr        string
+	callbackURL string
+	token       string
+	aesKey      string
+	mode        string
+	reviewDelay time.Duration
+}
+
+// parseConfig reads the environment; an error is one line naming the variable.
+func parseConfig(getenv func(string) string) (config, error) {
+	c := config{
+		addr:        getenv("SANDBOX_ADDR"),
+		callbackURL: getenv("SANDBOX_CALLBACK_URL"),
+		token:       getenv("SANDBOX_CALLBACK_TOKEN"),
+		aesKey:      getenv("SANDBOX_ENCODING_AES_KEY"),
+		mode:        getenv("SANDBOX_CALLBACK_MODE"),
+	}
+	if c.addr == "" {
+		c.addr = defaultAddr
+	}
+	if c.callbackURL != "" {
+		u, err := url.Parse(c.callbackURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return config{}, fmt.Errorf("SANDBOX_CALLBACK_URL: %q is not an absolute http or https URL", c.callbackURL)
+		}
+	}
+	if err := sandbox.CheckEncodingAESKey(c.aesKey); err != nil {
+		return config{}, fmt.Errorf("SANDBOX_ENCODING_AES_KEY: %v", err)
+	}
+	switch c.mode {
+	case "":
+		c.mode = sandbox.ModePlain
+		if c.aesKey != "" {
+			c.mode = sandbox.ModeSafe
+		}
+	case sandbox.ModePlain, sandbox.ModeSafe, sandbox.ModeCompat:
+	default:
+		return config{}, fmt.Errorf("SANDBOX_CALLBACK_MODE: %q is not plain, safe or compat", c.mode)
+	}
+	if c.mode != sandbox.ModePlain {
+		if c.aesKey == "" {
+			return config{}, fmt.Errorf("SANDBOX_ENCODING_AES_KEY: required in %s mode", c.mode)
+		}
+		if c.token == "" {
+			return config{}, fmt.Errorf("SANDBOX_CALLBACK_TOKEN: required in %s mode", c.mode)
+		}
+	}
+	if s := getenv("SANDBOX_REVIEW_DELAY"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return config{}, fmt.Errorf("SANDBOX_REVIEW_DELAY: %q is not a duration ≥ 0 such as 30s", s)
+		}
+		c.reviewDelay = d
+	}
+	return c, nil
+}
+
+// options are the emulator's options for c.
+func (c config) options(log *slog.Logger) sandbox.Options {
+	return sandbox.Options{
+		Logger:         log,
+		ReviewDelay:    c.reviewDelay,
+		CallbackURL:    c.callbackURL,
+		CallbackToken:  c.token,
+		EncodingAESKey: c.aesKey,
+		CallbackMode:   c.mode,
+	}
+}
+
+// pushLine describes event push for the start banner, the AES key masked.
+func (c config) pushLine() string {
+	if c.callbackURL == "" {
+		return "off (set SANDBOX_CALLBACK_URL)"
+	}
+	line := fmt.Sprintf("%s mode to %s, token %q", c.mode, c.callbackURL, c.token)
+	if c.aesKey != "" {
+		line += ", EncodingAESKey " + maskKey(c.aesKey)
+	}
+	return line
+}
+
+// maskKey shows that a key is set without showing any of it.
+func maskKey(k string) string {
+	return fmt.Sprintf("set, masked (%d characters)", len(k))
+}
+
 // run serves the emulator until ctx ends, then shuts down gracefully.
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	addr := getenv("SANDBOX_ADDR")
-	if addr == "" {
-		addr = defaultAddr
+	cfg, err := parseConfig(getenv)
+	if err != nil {
+		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
+	opts := cfg.options(log.With("component", "wxsandbox"))
+	if err := opts.Validate(); err != nil {
+		return fmt.Errorf("event push: %w", err)
 	}
-	emu := sandbox.New(sandbox.Options{Logger: log.With("component", "wxsandbox")})
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	emu := sandbox.New(opts)
 	srv := &http.Server{
 		Handler:           emu,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -54,9 +152,13 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	fmt.Fprintf(stdout, `WeChat emulator listening on http://%s/
   Official Account: appid %s secret %s
   mini-program:     appid %s secret %s
+  event push:       %s
+  review delay:     %v
   point the service at it with WECHAT_API_BASE=http://%[1]s
-`, ln.Addr(), sandbox.DefaultAppID, sandbox.DefaultAppSecret, sandbox.DefaultMiniAppID, sandbox.DefaultMiniAppSecret)
-	log.Info("listening", "addr", ln.Addr().String())
+`, ln.Addr(), sandbox.DefaultAppID, sandbox.DefaultAppSecret, sandbox.DefaultMiniAppID, sandbox.DefaultMiniAppSecret,
+		cfg.pushLine(), cfg.reviewDelay)
+	log.Info("listening", "addr", ln.Addr().String(), "callback_url", cfg.callbackURL,
+		"callback_mode", cfg.mode, "review_delay", cfg.reviewDelay.String())
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -84,7 +84,7 @@ func (st *state) checkAdd(openid string, it addCardItem, plan []plannedAdd, now 
 	if cd == nil {
 		return plannedAdd{}, wxErrf(40078, "card %s does not exist", id)
 	}
-	cd.refresh(now)
+	st.refreshCard(cd, now)
 	switch {
 	case cd.status == cardDeleted:
 		return plannedAdd{}, wxErrf(40078, "card %s is deleted", id)
@@ -154,7 +154,8 @@ func (st *state) checkAdd(openid string, it addCardItem, plan []plannedAdd, now 
 	return plannedAdd{card: cd, ext: ext, raw: it.CardExt}, nil
 }
 
-// applyAdd hands out one checked item.
+// applyAdd hands out one checked item and pushes user_get_card, and
+// card_sku_remind when it took the last unit.
 func (st *state) applyAdd(openid string, p plannedAdd, now time.Time) addedCard {
 	cd := p.card
 	value := p.ext.code
@@ -181,10 +182,31 @@ func (st *state) applyAdd(openid string, p plannedAdd, now time.Time) addedCard 
 	}
 	cd.quantity--
 	cd.received[openid]++
+	enc := st.newEncryptCode(cd.id, value)
+	ev := newEvent("user_get_card", openid, now)
+	ev.CardID, ev.UserCardCode, ev.OuterStr = cd.id, value, p.ext.outerStr
+	st.emit(ev)
+	if cd.quantity == 0 {
+		st.emitSkuRemind(cd, now)
+	}
+	return addedCard{CardID: cd.id, CardExt: p.raw, Code: enc, IsSuccess: true}
+}
+
+// newEncryptCode registers a fresh encrypt_code for a code.
+func (st *state) newEncryptCode(cardID, code string) string {
 	enc := randomToken(36) // 48 URL-safe characters
 	for _, taken := st.encrypted[enc]; taken; _, taken = st.encrypted[enc] {
 		enc = randomToken(36)
 	}
-	st.encrypted[enc] = codeRef{cardID: cd.id, code: value}
-	return addedCard{CardID: cd.id, CardExt: p.raw, Code: enc, IsSuccess: true}
+	st.encrypted[enc] = codeRef{cardID: cardID, code: code}
+	return enc
+}
+
+// emitSkuRemind pushes card_sku_remind: a receipt took the card's stock to 0
+// (§8.5; the Detail wording is unconfirmed).
+func (st *state) emitSkuRemind(cd *card, now time.Time) {
+	ev := newEvent("card_sku_remind", st.px.systemOpenID, now)
+	ev.CardID = cd.id
+	ev.Detail = "the card's quantity is equal to 0"
+	st.emit(ev)
 }

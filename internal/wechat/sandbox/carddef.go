@@ -286,6 +286,7 @@ type cardInfo struct {
 	useCustomCode bool
 	getLimit      int64
 	date          dateInfo
+	noGift        bool // can_give_friend false: sandbox/gift-card refuses
 }
 
 // cardDef is a validated card/create body.
@@ -406,6 +407,7 @@ func parseCreate(body []byte, now time.Time) (*cardDef, *wxError) {
 		useCustomCode: bi.UseCustomCode != nil && *bi.UseCustomCode,
 		getLimit:      intOr(bi.GetLimit, 0),
 		date:          di,
+		noGift:        bi.CanGiveFriend != nil && !*bi.CanGiveFriend,
 	}
 	if info.getLimit <= 0 {
 		info.getLimit = defaultGetLimit

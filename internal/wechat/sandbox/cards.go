@@ -19,24 +19,18 @@ const (
 
 // card is one card template.
 type card struct {
-	id       string
-	cardType string
-	key      string
-	object   map[string]any // the type object; copied on write, never mutated in place
-	info     cardInfo
-	status   string
-	reviewAt time.Time        // a NOT_VERIFY card passes review at this time
-	quantity int64            // remaining stock
-	total    int64            // total_quantity: stock plus codes handed out
-	received map[string]int64 // openid → codes received, for get_limit
-	used     map[string]bool  // every code value this card ever had: a code is receivable once
-}
-
-// refresh applies what time has done: review passes after ReviewDelay.
-func (c *card) refresh(now time.Time) {
-	if c.status == cardNotVerify && !now.Before(c.reviewAt) {
-		c.status = cardVerifyOK
-	}
+	id        string
+	cardType  string
+	key       string
+	object    map[string]any // the type object; copied on write, never mutated in place
+	info      cardInfo
+	status    string
+	reviewAt  time.Time        // a NOT_VERIFY card passes review at this time (review.go)
+	reviewSeq int              // counts reviews, so a stale review timer does nothing
+	quantity  int64            // remaining stock
+	total     int64            // total_quantity: stock plus codes handed out
+	received  map[string]int64 // openid → codes received, for get_limit
+	used      map[string]bool  // every code value this card ever had: a code is receivable once
 }
 
 // expired reports whether the card can no longer be received: its fixed
@@ -56,7 +50,7 @@ func (st *state) lookupCard(id string, now time.Time) (*card, *wxError) {
 	if c == nil {
 		return nil, wxErrf(40073, "unknown card_id %s", id)
 	}
-	c.refresh(now)
+	st.refreshCard(c, now)
 	return c, nil
 }
 
@@ -112,12 +106,13 @@ func (c *call) cardCreate() any {
 		for st.cards[id] != nil {
 			id = c.e.newCardID()
 		}
-		st.cards[id] = &card{
+		cd := &card{
 			id: id, cardType: def.cardType, key: def.key, object: def.object, info: def.info,
-			status: cardNotVerify, reviewAt: c.now.Add(c.e.reviewDelay),
 			quantity: def.quantity, total: def.quantity, received: map[string]int64{}, used: map[string]bool{},
 		}
+		st.cards[id] = cd
 		st.cardOrder = append(st.cardOrder, id)
+		c.e.startReview(st, cd, c.now)
 		return cardIDReply{okBody: ok, CardID: id}
 	})
 }
@@ -178,7 +173,7 @@ func (c *call) cardBatchGet() any {
 		var match []string
 		for _, id := range st.cardOrder {
 			cd := st.cards[id]
-			cd.refresh(c.now)
+			st.refreshCard(cd, c.now)
 			if len(want) == 0 || want[cd.status] {
 				match = append(match, id)
 			}
@@ -313,9 +308,11 @@ func (c *call) cardUpdate() any {
 		if upd.date != nil {
 			cd.info.date = *upd.date
 		}
+		if upd.in.CanGiveFriend != nil {
+			cd.info.noGift = !*upd.in.CanGiveFriend
+		}
 		if upd.sendCheck {
-			cd.status = cardNotVerify
-			cd.reviewAt = c.now.Add(c.e.reviewDelay)
+			c.e.startReview(st, cd, c.now)
 		}
 		return updateReply{okBody: ok, SendCheck: upd.sendCheck}
 	})

@@ -111,7 +111,7 @@ func (st *state) findCode(code, cardID string, now time.Time) (*userCode, *card,
 		return nil, nil, wxErrf(40056, "no code %s (card_id %q)", code, cardID)
 	}
 	cd := st.cards[found.cardID]
-	cd.refresh(now)
+	st.refreshCard(cd, now)
 	found.refresh(cd, now)
 	return found, cd, nil
 }
@@ -232,7 +232,8 @@ type consumeReply struct {
 	OpenID string `json:"openid"`
 }
 
-// codeConsume is POST card/code/consume (核销), NORMAL → CONSUMED, once.
+// codeConsume is POST card/code/consume (核销), NORMAL → CONSUMED, once;
+// pushes user_consume_card with ConsumeSource FROM_API.
 // Before the code's begin time it is 40147 (when exactly WeChat says so is
 // unconfirmed).
 func (c *call) codeConsume() any {
@@ -252,6 +253,9 @@ func (c *call) codeConsume() any {
 			return wxErrf(40147, "code %s is valid from %d", uc.code, begin)
 		}
 		uc.status = codeConsumed
+		ev := newEvent("user_consume_card", uc.openid, c.now)
+		ev.CardID, ev.UserCardCode, ev.ConsumeSource, ev.OuterStr = uc.cardID, uc.code, "FROM_API", uc.outerStr
+		st.emit(ev)
 		var r consumeReply
 		r.okBody, r.Card.CardID, r.OpenID = ok, uc.cardID, uc.openid
 		return r
@@ -260,7 +264,8 @@ func (c *call) codeConsume() any {
 
 // codeUpdate is POST card/code/update: a NORMAL code gets a new value; the
 // old one is then unknown (40056). A new value already in use is 40116
-// (WeChat's errcode unconfirmed: 40056 or 40116).
+// (WeChat's errcode unconfirmed: 40056 or 40116). No event: the merchant
+// made the change itself.
 func (c *call) codeUpdate() any {
 	var req struct {
 		CardID  string `json:"card_id"`
@@ -296,6 +301,8 @@ func (c *call) codeUpdate() any {
 
 // codeUnavailable is POST card/code/unavailable: NORMAL → UNAVAILABLE,
 // irreversibly. Consumed → 40099, any other state → 40127 (unconfirmed).
+// WeChat has no event for this (§8.5 lists none): the merchant made the
+// change itself, so nothing is pushed.
 func (c *call) codeUnavailable() any {
 	var req struct {
 		CardID string `json:"card_id"`

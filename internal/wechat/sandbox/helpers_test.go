@@ -45,6 +45,7 @@ type env struct {
 	t     *testing.T
 	url   string
 	clock *fakeClock
+	emu   *sandbox.Emulator
 
 	mu     sync.Mutex
 	tok    string
@@ -60,9 +61,10 @@ func newEnv(t *testing.T, opts sandbox.Options) *env {
 	if opts.Now == nil {
 		opts.Now = clock.Now
 	}
-	srv := httptest.NewServer(sandbox.New(opts))
+	emu := sandbox.New(opts)
+	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
-	return &env{t: t, url: srv.URL, clock: clock}
+	return &env{t: t, url: srv.URL, clock: clock, emu: emu}
 }
 
 type reply struct {

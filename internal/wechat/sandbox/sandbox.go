@@ -11,12 +11,14 @@
 //
 // One file per area: credentials.go (token, ticket, jscode2session),
 // cards.go and carddef.go (card templates), codes.go (user codes),
-// addcard.go and cardext.go (wx.addCard and its signature), driver.go
-// (sandbox/* endpoints), faults.go, media.go, errors.go.
+// review.go (review timers), addcard.go and cardext.go (wx.addCard and its
+// signature), driver.go (sandbox/* endpoints), pushes.go (event push to the
+// callback URL), faults.go, media.go, errors.go.
 package sandbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -50,10 +52,28 @@ type Options struct {
 	ReviewDelay time.Duration
 	// Logger receives one debug line per call; nil discards.
 	Logger *slog.Logger
+
+	// Event push (pushes.go). CallbackURL is the service's callback
+	// endpoint; empty: no pushes. CallbackToken signs them; EncodingAESKey
+	// (43 characters) encrypts them in safe and compat mode.
+	CallbackURL, CallbackToken, EncodingAESKey string
+	// CallbackMode is ModePlain, ModeSafe or ModeCompat; empty: safe when
+	// EncodingAESKey is set, else plain.
+	CallbackMode string
+	// PushTimeout bounds one attempt (default 5 s, WeChat's); PushRetryDelay
+	// is the pause before each retry (default 1 s).
+	PushTimeout, PushRetryDelay time.Duration
+	// OriginalID is the Official Account's original id (gh_…), the events'
+	// ToUserName; default "gh_sandbox000001".
+	OriginalID string
+	// HTTPClient makes the pushes; nil: a client that does not follow
+	// redirects. PushTimeout bounds each attempt either way.
+	HTTPClient *http.Client
 }
 
 // Emulator is the WeChat emulator, an http.Handler. All state is in memory
-// behind one mutex, which is never held while a fault delays a call.
+// behind one mutex, which is never held while a fault delays a call nor
+// while an event is pushed.
 type Emulator struct {
 	appID, appSecret         string
 	miniAppID, miniAppSecret string
@@ -62,6 +82,7 @@ type Emulator struct {
 	log                      *slog.Logger
 	idPrefix                 string // characters 2–6 of card ids, derived from the appid (§10)
 	routes                   map[string]route
+	px                       *pusher // configuration fixed; its worker fields under mu
 
 	mu sync.Mutex
 	st *state
@@ -80,21 +101,36 @@ type state struct {
 	nonces       map[string]map[string]bool
 	calls        map[string]int
 	faults       map[string][]*fault
+	reviewTimers map[string]*time.Timer // card id → its pending review (review.go)
+
+	// Event push (pushes.go).
+	px           *pusher
+	pushes       []*push // every push made, in order
+	pushQueue    []*push // waiting for the worker
+	pushSeq      int
+	pushCtx      context.Context // ends when reset forgets the pushes
+	cancelPushes context.CancelFunc
 }
 
-func newState() *state {
+func newState(px *pusher) *state {
+	ctx, cancel := context.WithCancel(context.Background())
 	return &state{
-		jsCodes:   map[string]*jsCode{},
-		cards:     map[string]*card{},
-		codes:     map[string][]*userCode{},
-		encrypted: map[string]codeRef{},
-		nonces:    map[string]map[string]bool{},
-		calls:     map[string]int{},
-		faults:    map[string][]*fault{},
+		reviewTimers: map[string]*time.Timer{},
+		px:           px,
+		pushCtx:      ctx,
+		cancelPushes: cancel,
+		jsCodes:      map[string]*jsCode{},
+		cards:        map[string]*card{},
+		codes:        map[string][]*userCode{},
+		encrypted:    map[string]codeRef{},
+		nonces:       map[string]map[string]bool{},
+		calls:        map[string]int{},
+		faults:       map[string][]*fault{},
 	}
 }
 
-// New returns an emulator with empty state.
+// New returns an emulator with empty state. Options it cannot use for event
+// push (see Options.Validate) are logged and make every push give up.
 func New(opts Options) *Emulator {
 	e := &Emulator{
 		appID:         or(opts.AppID, DefaultAppID),
@@ -104,7 +140,6 @@ func New(opts Options) *Emulator {
 		now:           opts.Now,
 		reviewDelay:   opts.ReviewDelay,
 		log:           opts.Logger,
-		st:            newState(),
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -114,6 +149,8 @@ func New(opts Options) *Emulator {
 	}
 	e.idPrefix = idPrefix(e.appID)
 	e.routes = e.routeTable()
+	e.px = newPusher(e, opts)
+	e.st = newState(e.px)
 	return e
 }
 
@@ -176,6 +213,11 @@ func (e *Emulator) routeTable() map[string]route {
 		"sandbox/faults":   driver(post, (*call).sandboxFaults),
 		"sandbox/expire":   driver(post, (*call).sandboxExpire),
 		"sandbox/reset":    driver(post, (*call).sandboxReset),
+		// driver.go, pushes.go: the user's part after receipt, event push
+		"sandbox/delete-card": driver(post, (*call).sandboxDeleteCard),
+		"sandbox/gift-card":   driver(post, (*call).sandboxGiftCard),
+		"sandbox/pushes":      driver(get, (*call).sandboxPushes),
+		"sandbox/repush":      driver(post, (*call).sandboxRepush),
 	}
 }
 
