@@ -74,7 +74,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	apiBase := cfg.WeChatAPIBase
 	var emulator http.Handler
 	if cfg.Sandbox {
-		emulator = sandbox.New(sandbox.Options{Logger: log.With("component", "wxsandbox")})
+		// The emulator pushes its card events to this server's own callback.
+		emulator = sandbox.New(sandbox.Options{
+			Logger:        log.With("component", "wxsandbox"),
+			CallbackURL:   "http://" + loopback(ln.Addr()) + "/wechat/callback",
+			CallbackToken: cfg.CallbackToken, EncodingAESKey: cfg.EncodingAESKey,
+		})
 		apiBase = "http://" + loopback(ln.Addr()) + "/sandbox/wechat"
 	}
 	wx, err := wechat.New(wechat.Config{
@@ -105,6 +110,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}
 
+	var events *service.Events
+	if cfg.CallbackToken != "" {
+		decoder, err := wxcard.NewCallback(cfg.CallbackToken, cfg.EncodingAESKey, cfg.WeChatAppID, nil)
+		if err != nil {
+			return fmt.Errorf("wechat callback: %w", err)
+		}
+		events = service.NewEvents(decoder, st, st, st, log, nil)
+	} else {
+		log.Warn("WECHAT_CALLBACK_TOKEN is not set: /wechat/callback is off and code records follow only the API")
+	}
+
 	h := handler.New(handler.Deps{
 		Auth:       authSvc,
 		Catalogue:  service.NewCatalogue(st, st, provider, log, nil),
@@ -112,6 +128,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Audit:      service.NewAudit(st, log),
 		Redemption: service.NewRedemption(st, provider, kv, log, nil),
 		Images:     service.NewImages(provider),
+		Events:     events,
 		JWT:        tokens,
 		Limiter:    ratelimit.New(kv, cfg.RateLimitPerMinute, nil),
 		Ready: []handler.ReadyCheck{

@@ -50,6 +50,8 @@ const (
 	SandboxAppSecret     = "sandbox-secret"
 	SandboxMiniAppID     = "wxsandboxmini"
 	SandboxMiniAppSecret = "sandbox-mini-secret"
+	// SandboxCallbackToken signs the in-process emulator's event pushes.
+	SandboxCallbackToken = "sandbox-callback-token"
 )
 
 // Error names the variable that is wrong.
@@ -129,6 +131,9 @@ func Load(getenv func(string) string) (Config, error) {
 			return Config{}, &Error{"WECHAT_APP_ID", "required when WECHAT_APP_SECRET is set"}
 		}
 		c.WeChatAppID, c.WeChatAppSecret = SandboxAppID, SandboxAppSecret
+		if c.CallbackToken == "" {
+			c.CallbackToken = SandboxCallbackToken
+		}
 		if c.WeChatMiniAppID == "" {
 			c.WeChatMiniAppID, c.WeChatMiniAppSecret = SandboxMiniAppID, SandboxMiniAppSecret
 		}

@@ -47,7 +47,9 @@ type cardDetailResponse struct {
 	adminCard
 	Issued   int64           `json:"issued"`
 	Consumed int64           `json:"consumed"`
-	Card     json.RawMessage `json:"card"` // WeChat's card object as card/get returns it
+	Views    int64           `json:"views"`    // user_view_card events
+	Sessions int64           `json:"sessions"` // user_enter_session_from_card events
+	Card     json.RawMessage `json:"card"`     // WeChat's card object as card/get returns it
 }
 
 func (h *handlers) getAdminCard(c *gin.Context) {
@@ -60,8 +62,14 @@ func (h *handlers) getAdminCard(c *gin.Context) {
 	if !json.Valid(def) {
 		def = json.RawMessage("null")
 	}
-	c.JSON(http.StatusOK, cardDetailResponse{adminCard: toAdminCard(d.Card),
-		Issued: d.Counts.Issued, Consumed: d.Counts.Consumed, Card: def})
+	out := cardDetailResponse{adminCard: toAdminCard(d.Card), Issued: d.Counts.Issued, Consumed: d.Counts.Consumed, Card: def}
+	if h.events != nil {
+		if out.Views, out.Sessions, err = h.events.Counts(c.Request.Context(), d.Card.CardID); err != nil {
+			_ = c.Error(err)
+			return
+		}
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 func (h *handlers) updateCard(c *gin.Context) {
