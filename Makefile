@@ -2,7 +2,7 @@
 GO ?= go
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: run test services lint test-short test-js
+.PHONY: run test services lint test-short test-js fuzz
 
 run:
 	$(GO) run ./cmd/server
@@ -11,7 +11,16 @@ run:
 # checks formatting and vet, runs every test with the race detector, then test-js.
 test: services lint
 	$(GO) test -race -count=1 -timeout 12m ./...
+	$(MAKE) fuzz
 	$(MAKE) test-js
+
+# fuzz runs each parser's fuzz target briefly (the seed corpora in testdata/ also
+# run as plain tests above). FUZZTIME=1m make fuzz for a longer run.
+FUZZTIME ?= 5s
+fuzz:
+	for target in FuzzParseEvent FuzzParseEnvelope FuzzDecrypt; do \
+		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) ./internal/wechat/callback/ || exit 1; \
+	done
 
 test-short: lint
 	$(GO) test -count=1 ./...
