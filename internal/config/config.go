@@ -195,3 +195,14 @@ func cacheKind(c Config) string {
 	}
 	return "memory"
 }
+
+// Names lists every environment variable Load reads, for deployment checks.
+func Names() []string {
+	return []string{
+		"HTTP_ADDR", "MYSQL_DSN", "SQLITE_PATH", "REDIS_URL", "REDIS_KEY_PREFIX",
+		"WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_MINIAPP_ID", "WECHAT_MINIAPP_SECRET",
+		"WECHAT_API_BASE", "WECHAT_TIMEOUT", "WECHAT_CALLBACK_TOKEN", "WECHAT_ENCODING_AES_KEY",
+		"JWT_SECRET", "ADMIN_USERNAME", "ADMIN_PASSWORD", "RATE_LIMIT_PER_MINUTE", "LOG_LEVEL",
+		"AUTO_MIGRATE",
+	}
+}

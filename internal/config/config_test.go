@@ -94,3 +94,24 @@ func TestLoadRejectsNamingTheVariable(t *testing.T) {
 		})
 	}
 }
+
+// TestNamesAreRead keeps Names in step with Load: every name listed is read.
+func TestNamesAreRead(t *testing.T) {
+	t.Parallel()
+	read := map[string]bool{}
+	_, _ = config.Load(func(k string) string { read[k] = true; return "" })
+	for _, n := range config.Names() {
+		if !read[n] && n != "AUTO_MIGRATE" { // read by the server's wiring
+			t.Errorf("%s is listed but Load does not read it", n)
+		}
+	}
+	for k := range read {
+		found := false
+		for _, n := range config.Names() {
+			found = found || n == k
+		}
+		if !found {
+			t.Errorf("Load reads %s but Names does not list it", k)
+		}
+	}
+}
