@@ -25,6 +25,20 @@ func NewRedis(ctx context.Context, url, keyPrefix string) (*Redis, error) {
 		// ParseURL's message does not echo the URL, which may carry a password.
 		return nil, fmt.Errorf("cache: parse redis url: %w", err)
 	}
+	// Short waits unless the URL sets them: a Redis that is down must not hold
+	// requests (the service degrades: see the WeChat client's in-process copy).
+	if opt.DialTimeout == 0 {
+		opt.DialTimeout = time.Second
+	}
+	if opt.ReadTimeout == 0 {
+		opt.ReadTimeout = time.Second
+	}
+	if opt.WriteTimeout == 0 {
+		opt.WriteTimeout = time.Second
+	}
+	if opt.PoolTimeout == 0 {
+		opt.PoolTimeout = 2 * time.Second
+	}
 	rdb := redis.NewClient(opt)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		_ = rdb.Close()

@@ -9,6 +9,9 @@ import (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
+	// ErrUnavailable is a dependency (the database) that cannot be reached now;
+	// the same request may succeed later.
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // Kind is the class of a service error; the handler maps each kind to an HTTP status.
@@ -68,6 +71,8 @@ func KindOf(err error) Kind {
 		return KindNotFound
 	case errors.Is(err, ErrConflict):
 		return KindConflict
+	case errors.Is(err, ErrUnavailable):
+		return KindUpstreamUnavailable
 	}
 	return KindInternal
 }

@@ -1,8 +1,12 @@
 package store
 
 import (
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
+	"syscall"
 
 	gosqlite "github.com/glebarez/go-sqlite"
 	mysqldrv "github.com/go-sql-driver/mysql"
@@ -33,6 +37,8 @@ func wrapf(err error, format string, args ...any) error {
 		return fmt.Errorf("%s: %w", op, service.ErrNotFound)
 	case isDuplicate(err):
 		return fmt.Errorf("%s: %w: %w", op, service.ErrConflict, err)
+	case isUnreachable(err):
+		return fmt.Errorf("%s: %w: %w", op, service.ErrUnavailable, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
@@ -48,6 +54,16 @@ func isDuplicate(err error) bool {
 		return se.Code() == sqliteConstraintUnique || se.Code() == sqliteConstraintPrimaryKey
 	}
 	return errors.Is(err, gorm.ErrDuplicatedKey)
+}
+
+// isUnreachable reports whether err says the database could not be reached or
+// the connection broke (as opposed to a query it refused): the operation did
+// not happen, or its transaction was rolled back, and may be tried again later.
+func isUnreachable(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, mysqldrv.ErrInvalidConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // isDeadlock reports whether err is a MySQL deadlock, after which the whole

@@ -110,8 +110,16 @@ func openMySQL(dsn string) (*sql.DB, *mysqldrv.Config, error) {
 	}
 	mc.ParseTime = true
 	mc.Loc = time.UTC
+	// Bounded waits: a database that is down or stops answering fails the
+	// request (503) instead of holding it.
 	if mc.Timeout == 0 {
-		mc.Timeout = 10 * time.Second
+		mc.Timeout = 3 * time.Second
+	}
+	if mc.ReadTimeout == 0 {
+		mc.ReadTimeout = 10 * time.Second
+	}
+	if mc.WriteTimeout == 0 {
+		mc.WriteTimeout = 10 * time.Second
 	}
 	connector, err := mysqldrv.NewConnector(mc)
 	if err != nil {

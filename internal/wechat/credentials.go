@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -97,6 +98,9 @@ type credSource struct {
 	lockTTL time.Duration
 	fetch   func(ctx context.Context) (string, time.Duration, error)
 	flights singleflight.Group
+	// held is the last credential this process saw: while the cache is down,
+	// calls go on with it as long as it is valid.
+	held atomic.Pointer[entry]
 }
 
 func (c *Client) newCredSource(what, api string, fetch func(context.Context) (string, time.Duration, error)) *credSource {
@@ -159,12 +163,53 @@ func (s *credSource) read(ctx context.Context) (entry, bool, error) {
 func (s *credSource) get(ctx context.Context) (string, error) {
 	e, ok, err := s.read(ctx)
 	if err != nil {
-		return "", whenCanceled(ctx, s.api, err)
+		if v, ok := s.heldValue(""); ok {
+			s.c.log.WarnContext(ctx, "wechat: cache unavailable; using the credential held in process", "what", s.what, "err", err)
+			return v, nil
+		}
+		if ctx.Err() != nil {
+			return "", whenCanceled(ctx, s.api, err)
+		}
+		return s.refresh(ctx, "")
 	}
 	if now := time.Now(); ok && e.valid(now) && !e.due(now) {
+		s.remember(e)
 		return e.Value, nil
 	}
 	return s.refresh(ctx, "")
+}
+
+// remember keeps e as the process's copy (allocating only when it changed).
+func (s *credSource) remember(e entry) {
+	if h := s.held.Load(); h == nil || h.Value != e.Value || !h.ExpiresAt.Equal(e.ExpiresAt) {
+		s.held.Store(&e)
+	}
+}
+
+// heldValue returns the process's copy while it is valid and not stale.
+func (s *credSource) heldValue(stale string) (string, bool) {
+	h := s.held.Load()
+	if h != nil && h.valid(time.Now()) && h.Value != stale {
+		return h.Value, true
+	}
+	return "", false
+}
+
+// withoutCache serves while the cache is down: the process's valid copy, or a
+// fresh credential fetched without the cross-instance lock (single-flight still
+// holds within the process).
+func (s *credSource) withoutCache(ctx context.Context, stale string, cacheErr error) (string, error) {
+	if v, ok := s.heldValue(stale); ok {
+		return v, nil
+	}
+	s.c.log.WarnContext(ctx, "wechat: cache unavailable; fetching without the shared lock", "what", s.what, "err", cacheErr)
+	value, life, err := s.fetch(ctx)
+	if err != nil {
+		return "", err
+	}
+	s.remember(newEntry(value, time.Now(), life))
+	s.c.hooks.refresh(s.what)
+	return value, nil
 }
 
 // replace returns a credential other than stale, which WeChat rejected:
@@ -207,16 +252,23 @@ func (s *credSource) obtain(ctx context.Context, stale string) (string, error) {
 	for waiting := false; ; waiting = true {
 		e, ok, err := s.read(ctx)
 		if err != nil {
-			return "", err
+			if ctx.Err() != nil {
+				return "", err
+			}
+			return s.withoutCache(ctx, stale, err)
 		}
 		now := time.Now()
 		usable := ok && e.valid(now) && e.Value != stale
 		if usable && !e.due(now) {
+			s.remember(e)
 			return e.Value, nil
 		}
 		unlock, locked, err := s.c.cache.TryLock(ctx, s.lockKey, s.lockTTL)
 		if err != nil {
-			return "", fmt.Errorf("wechat: lock the %s refresh: %w", s.what, err)
+			if ctx.Err() != nil {
+				return "", fmt.Errorf("wechat: lock the %s refresh: %w", s.what, err)
+			}
+			return s.withoutCache(ctx, stale, err)
 		}
 		if locked {
 			return s.refreshLocked(ctx, stale, unlock)
@@ -251,6 +303,7 @@ func (s *credSource) refreshLocked(ctx context.Context, stale string, unlock fun
 	now := time.Now()
 	usable := ok && e.valid(now) && e.Value != stale
 	if usable && !e.due(now) {
+		s.remember(e)
 		return e.Value, nil
 	}
 	value, life, err := s.fetch(ctx)
@@ -263,6 +316,7 @@ func (s *credSource) refreshLocked(ctx context.Context, stale string, unlock fun
 		return "", err
 	}
 	fresh := newEntry(value, now, life)
+	s.remember(fresh)
 	if raw, err := json.Marshal(fresh); err != nil {
 		s.c.log.WarnContext(ctx, "wechat: encode credential", "what", s.what, "err", err)
 	} else if ttl := time.Until(fresh.ExpiresAt); ttl > 0 {
