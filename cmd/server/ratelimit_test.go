@@ -42,3 +42,34 @@ func TestRateLimitPerOpenIDAcrossReplicas(t *testing.T) {
 	}
 	mustStatus(t, call(t, "POST", a.base+"/api/v1/card-ext", other, body), 200)
 }
+
+// Logins are limited per client IP, across replicas (the count lives in Redis).
+func TestLoginsLimitedPerIP(t *testing.T) {
+	t.Parallel()
+	_, prefix := testenv.Redis(t)
+	env := productionEnv(t, testenv.MySQLDSN(t), prefix, emulator(t))
+	env["RATE_LIMIT_PER_MINUTE"] = "2"
+	a := startServer(t, env)
+	envB := map[string]string{}
+	for k, v := range env {
+		envB[k] = v
+	}
+	b := startServer(t, envB)
+	if sec := time.Now().Second(); sec >= 55 {
+		time.Sleep(time.Duration(61-sec) * time.Second)
+	}
+	a.adminLogin(t, "boss", "boss-password")
+	b.adminLogin(t, "boss", "boss-password")
+	r := call(t, "POST", a.base+"/admin/v1/auth/login", "", map[string]string{"username": "boss", "password": "boss-password"})
+	if r.status != 429 || r.errCode() != "rate_limited" || r.header.Get("Retry-After") == "" {
+		t.Errorf("third admin login from one IP in a minute = %d %s, want 429 with Retry-After", r.status, r.body)
+	}
+	a.userLogin(t, "oIP1")
+	b.userLogin(t, "oIP2")
+	code := call(t, "POST", a.wx+"/sandbox/login", "", map[string]string{"openid": "oIP3"})
+	var c struct{ Code string }
+	code.decode(t, &c)
+	if r := call(t, "POST", b.base+"/api/v1/auth/login", "", map[string]string{"code": c.Code}); r.status != 429 {
+		t.Errorf("third user login from one IP in a minute = %d %s, want 429", r.status, r.body)
+	}
+}

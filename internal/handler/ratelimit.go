@@ -12,8 +12,17 @@ import (
 // lets the request through (and is logged): the limit protects WeChat quotas,
 // it must not take the service down with the cache.
 func (h *handlers) limitPerUser(scope string) gin.HandlerFunc {
+	return h.limit(scope, func(c *gin.Context) string { return principal(c).Subject })
+}
+
+// limitPerIP applies the per-client-IP limit of one route (the logins).
+func (h *handlers) limitPerIP(scope string) gin.HandlerFunc {
+	return h.limit(scope, func(c *gin.Context) string { return c.ClientIP() })
+}
+
+func (h *handlers) limit(scope string, key func(*gin.Context) string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ok, retry, err := h.limiter.Allow(c.Request.Context(), scope+":"+principal(c).Subject)
+		ok, retry, err := h.limiter.Allow(c.Request.Context(), scope+":"+key(c))
 		if err != nil {
 			h.log.WarnContext(c.Request.Context(), "rate limit unavailable", "scope", scope, "err", err)
 		}

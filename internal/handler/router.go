@@ -25,7 +25,8 @@ type Deps struct {
 	Images     *service.Images
 	Events     *service.Events
 	JWT        *auth.JWT
-	// Limiter bounds card-ext and decrypt per openid; nil: no limit.
+	// Limiter bounds card-ext and decrypt per openid and the logins per client
+	// IP; nil: no limit.
 	Limiter *ratelimit.Limiter
 	Ready   []ReadyCheck
 	// Metrics, when set, counts requests and is served at /metrics.
@@ -76,7 +77,7 @@ func New(d Deps) http.Handler {
 
 	user := requireRole(d.JWT, service.RoleUser)
 	api := r.Group("/api/v1")
-	api.POST("/auth/login", h.userLogin)
+	api.POST("/auth/login", h.limitPerIP("user-login"), h.userLogin)
 	api.GET("/cards", user, h.listCards)
 	api.POST("/card-ext", user, h.limitPerUser("card-ext"), h.cardExt)
 	api.POST("/codes/decrypt", user, h.limitPerUser("decrypt"), h.decrypt)
@@ -85,7 +86,7 @@ func New(d Deps) http.Handler {
 	admin := requireRole(d.JWT, service.RoleAdmin)
 	clerk := requireRole(d.JWT, service.RoleAdmin, service.RoleClerk)
 	adm := r.Group("/admin/v1")
-	adm.POST("/auth/login", h.adminLogin)
+	adm.POST("/auth/login", h.limitPerIP("admin-login"), h.adminLogin)
 	adm.POST("/users", admin, h.audited("user.create"), h.createUser)
 	adm.GET("/audit", admin, h.listAudit)
 	adm.POST("/images", admin, h.audited("image.upload"), h.uploadImage)
