@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -168,5 +169,21 @@ func TestWeChatRefusalIsUpstreamError(t *testing.T) {
 	r.decode(t, &e)
 	if e.Error.Details.Errcode != 40076 {
 		t.Errorf("wechat_errcode = %d, want 40076", e.Error.Details.Errcode)
+	}
+}
+
+// WeChat unreachable (connection refused) is 503 upstream_unavailable, not a hang.
+func TestUnreachableWeChatIs503(t *testing.T) {
+	t.Parallel()
+	_, prefix := testenv.Redis(t)
+	env := productionEnv(t, testenv.MySQLDSN(t), prefix, fmt.Sprintf("http://127.0.0.1:%d", freePort(t)))
+	env["WECHAT_TIMEOUT"] = "2s"
+	s := startServer(t, env)
+	r := call(t, "POST", s.base+"/api/v1/auth/login", "", map[string]string{"code": "any"})
+	if r.status != 503 || r.errCode() != "upstream_unavailable" {
+		t.Errorf("login with WeChat unreachable = %d %s, want 503 upstream_unavailable", r.status, r.body)
+	}
+	if r := call(t, "GET", s.base+"/readyz", "", nil); r.status != 503 || !strings.Contains(string(r.body), `"wechat":"failing"`) {
+		t.Errorf("readyz with WeChat unreachable = %d %s, want 503 naming wechat", r.status, r.body)
 	}
 }
