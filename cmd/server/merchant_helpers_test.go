@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wxcoupon/coupon/internal/auth"
+	"github.com/wxcoupon/coupon/internal/service"
 	"github.com/wxcoupon/coupon/internal/testenv"
 	"github.com/wxcoupon/coupon/internal/wechat/sandbox"
 )
@@ -48,8 +50,10 @@ func merchantEnv(t *testing.T, wx string) map[string]string {
 }
 
 // startMerchant starts one instance on MariaDB and Redis pointed at a
-// standalone emulator at wx ("" starts a fresh one) and signs in its admin
-// and a new clerk.
+// standalone emulator at wx ("" starts a fresh one), with an admin and a
+// clerk token. The tokens are signed with the server's JWT secret as its
+// login would sign them: logins (bcrypt, slow under -race) are tested in
+// admin_test.go and TestMerchantAuditTrail, and this keeps the package fast.
 func startMerchant(t *testing.T, wx string, extra map[string]string) *merchant {
 	t.Helper()
 	if wx == "" {
@@ -59,10 +63,19 @@ func startMerchant(t *testing.T, wx string, extra map[string]string) *merchant {
 	for k, v := range extra {
 		env[k] = v
 	}
-	s := startServer(t, env)
-	m := &merchant{server: s, admin: s.adminLogin(t, prodAdminUser, prodAdminPassword)}
-	m.clerk = m.newClerk(t, clerkUser, clerkPassword)
-	return m
+	return &merchant{server: startServer(t, env),
+		admin: mintToken(t, prodAdminUser, service.RoleAdmin), clerk: mintToken(t, clerkUser, service.RoleClerk)}
+}
+
+// mintToken is a token for subject in role, signed as the servers of
+// productionEnv sign them.
+func mintToken(t *testing.T, subject string, role service.Role) string {
+	t.Helper()
+	tok, _, err := auth.NewJWT(testJWTSecret, nil).Issue(subject, role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 // startSandboxMerchant is startMerchant in sandbox mode (SQLite, in-process
@@ -305,4 +318,27 @@ func typeObject(def map[string]any) map[string]any {
 
 func baseOf(def map[string]any) map[string]any {
 	return typeObject(def)["base_info"].(map[string]any)
+}
+
+func decodeJSON(t *testing.T, raw []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("decode %s: %v", raw, err)
+	}
+}
+
+// wxToken gets an access_token from the emulator at wx as another tool of the
+// same Official Account would (the server's token stays valid 5 minutes).
+func wxToken(t *testing.T, wx string) string {
+	t.Helper()
+	r := call(t, "GET", wx+"/cgi-bin/token?grant_type=client_credential&appid="+sandbox.DefaultAppID+"&secret="+sandbox.DefaultAppSecret, "", nil)
+	mustStatus(t, r, 200)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	r.decode(t, &tok)
+	if tok.AccessToken == "" {
+		t.Fatalf("cgi-bin/token = %s", r.body)
+	}
+	return tok.AccessToken
 }

@@ -92,9 +92,23 @@ func parseCardDefinition(body []byte, now time.Time) ([]byte, Card, error) {
 	if err := json.Unmarshal(top[key], &typed); err != nil || len(typed.BaseInfo) == 0 {
 		return nil, Card{}, Invalid(key+".base_info", "%s.base_info is required for card_type %s", key, cardType)
 	}
+	// The field-by-field rules run first, so that every refusal (a wrong type
+	// included) names its field; the catalogue fields are then read from the
+	// normalised object, whose numbers are numbers.
+	inner, err := normalizeCardDefinition(cardType, inner, now)
+	if err != nil {
+		return nil, Card{}, err
+	}
+	if err := json.Unmarshal(inner, &top); err != nil {
+		return nil, Card{}, Invalid("card", "card must be a JSON object")
+	}
+	typed.BaseInfo = nil
+	if err := json.Unmarshal(top[key], &typed); err != nil || len(typed.BaseInfo) == 0 {
+		return nil, Card{}, Invalid(key+".base_info", "%s.base_info is required for card_type %s", key, cardType)
+	}
 	var bi cardBaseInfo
 	if err := json.Unmarshal(typed.BaseInfo, &bi); err != nil {
-		return nil, Card{}, Invalid(key+".base_info", "base_info: %v", err)
+		return nil, Card{}, Invalid(key+".base_info", "base_info has a field of the wrong type")
 	}
 	field := func(name string) string { return "base_info." + name }
 	for _, f := range []struct {
@@ -129,10 +143,6 @@ func parseCardDefinition(body []byte, now time.Time) ([]byte, Card, error) {
 	}
 	if v := bi.DateInfo.FixedBeginTerm; v != nil {
 		di.FixedBeginTerm = int(*v)
-	}
-	inner, err := normalizeCardDefinition(cardType, inner, now)
-	if err != nil {
-		return nil, Card{}, err
 	}
 	card := Card{
 		CardType:      cardType,

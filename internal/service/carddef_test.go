@@ -58,8 +58,8 @@ func TestParseCardDefinitionNamesTheField(t *testing.T) {
 		{"object key not lower(card_type)", func(m map[string]any) { m["card_type"] = "GIFT" }, "gift.base_info"},
 		{"no title", func(m map[string]any) { delete(base(m), "title") }, "base_info.title"},
 		{"blank brand_name", func(m map[string]any) { base(m)["brand_name"] = "  " }, "base_info.brand_name"},
-		{"no sku", func(m map[string]any) { delete(base(m), "sku") }, "base_info.sku.quantity"},
-		{"no date_info", func(m map[string]any) { delete(base(m), "date_info") }, "base_info.date_info.type"},
+		{"no sku", func(m map[string]any) { delete(base(m), "sku") }, "base_info.sku"},
+		{"no date_info", func(m map[string]any) { delete(base(m), "date_info") }, "base_info.date_info"},
 		{"unknown date type", func(m map[string]any) { base(m)["date_info"] = map[string]any{"type": "SOMETIMES"} }, "base_info.date_info.type"},
 	}
 	for _, tt := range tests {

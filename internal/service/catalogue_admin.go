@@ -19,8 +19,10 @@ type CardDetail struct {
 
 // List returns a page of the local catalogue.
 func (c *Catalogue) List(ctx context.Context, f CardFilter) ([]Card, int64, error) {
-	if f.Status != "" && !strings.HasPrefix(string(f.Status), "CARD_STATUS_") {
-		return nil, 0, Invalid("status", "status is one of WeChat's CARD_STATUS_… values")
+	switch f.Status {
+	case "", CardNotVerify, CardVerifyFail, CardVerifyOK, CardDeleted, CardDispatch:
+	default:
+		return nil, 0, Invalid("status", "status is one of WeChat's CARD_STATUS_… values (NOT_VERIFY, VERIFY_FAIL, VERIFY_OK, DELETE, DISPATCH)")
 	}
 	if f.Offset < 0 || f.Count < 0 || f.Count > 100 {
 		return nil, 0, Invalid("count", "offset ≥ 0 and count 1 to 100")

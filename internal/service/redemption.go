@@ -150,7 +150,9 @@ func (r *Redemption) ChangeCode(ctx context.Context, cardID, code, newCode strin
 	err := r.codes.ChangeCode(ctx, cardID, code, newCode)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return IssuedCode{CardID: cardID, Code: newCode}, nil
+		// Not recorded here yet (the user's decrypt has not reached us). The
+		// provider re-keys only a code that is still usable, so it is issued.
+		return IssuedCode{CardID: cardID, Code: newCode, Status: CodeIssued}, nil
 	case err != nil:
 		return IssuedCode{}, fmt.Errorf("record code change %s: %w", code, err)
 	}

@@ -122,6 +122,13 @@ func mapCodeErr(err error, code string) error {
 	case wechat.IsCode(err, 40127, 40147, 40116):
 		return &service.Error{Kind: service.KindConflict, Message: fmt.Sprintf("code %s cannot be used now", code),
 			Details: wechatDetails(err), Err: err}
+	case wechat.IsCode(err, 41012):
+		// The caller left out card_id where WeChat needs it (a custom code
+		// held on several cards): the request's fault, not WeChat's.
+		details := wechatDetails(err)
+		details["field"] = "card_id"
+		return &service.Error{Kind: service.KindInvalid,
+			Message: fmt.Sprintf("card_id is required: code %s exists on more than one card", code), Details: details, Err: err}
 	}
 	return mapErr(err)
 }

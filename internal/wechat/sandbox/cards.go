@@ -202,6 +202,12 @@ var updatable = map[string]bool{
 	"can_give_friend": true, "date_info": true, "title": true, "sub_title": true,
 }
 
+// updatableTypeText is, per card type's object key, its text field that
+// card/update may change.
+var updatableTypeText = map[string]string{
+	"groupon": "deal_detail", "gift": "gift", "general_coupon": "default_detail", "member_card": "prerogative",
+}
+
 // reviewed are the changes that send the card back to review (send_check):
 // what users see as the card's content. Which fields do so is unconfirmed.
 var reviewed = map[string]bool{
@@ -255,15 +261,33 @@ func (c *call) cardUpdate() any {
 	if err := json.Unmarshal(rawObj, &obj); err != nil {
 		return wxErr(47001, key+": "+err.Error())
 	}
-	for k := range obj {
-		// Type-specific fields are not updatable here (unconfirmed).
-		if k != "base_info" && k != "advanced_info" {
+	// Beside base_info and advanced_info, the card's own text (§4.4's "changed
+	// type fields": deal_detail, gift, default_detail, prerogative) may change and
+	// sends the card back to review; amounts (least_cost, discount, …) may not
+	// (the exact list is unconfirmed).
+	typeText := map[string]string{}
+	for k, raw := range obj {
+		if k == "base_info" || k == "advanced_info" {
+			continue
+		}
+		if k != updatableTypeText[key] {
 			return wxErrf(47001, "%s.%s is not updatable", key, k)
 		}
+		var text string
+		if err := json.Unmarshal(raw, &text); err != nil || text == "" {
+			return wxErrf(47001, "%s.%s must be a non-empty string", key, k)
+		}
+		if len(text) > 3072 {
+			return wxErrf(45021, "%s.%s is %d bytes, limit 3072", key, k, len(text))
+		}
+		typeText[k] = text
 	}
 	upd, err := parseUpdate(obj, cardType, oldDate, c.now)
 	if err != nil {
 		return err
+	}
+	if len(typeText) > 0 {
+		upd.sendCheck = true
 	}
 	return c.locked(func(st *state) any {
 		cd := st.cards[cardID]
@@ -279,6 +303,9 @@ func (c *call) cardUpdate() any {
 		}
 		if upd.advanced != nil {
 			object["advanced_info"] = upd.advanced
+		}
+		for k, v := range typeText {
+			object[k] = v
 		}
 		if len(upd.base) > 0 {
 			base := map[string]any{}
