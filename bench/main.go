@@ -1,0 +1,350 @@
+// Command loadbench is the service's load benchmark (docs/benchmarks.md):
+//
+//	go run ./bench -duration 15s -connections 64
+//
+// It builds cmd/server, cmd/wxsandbox and a bare Gin "ceiling" server, starts
+// them on free loopback ports (the server against a fresh MariaDB database, a
+// fresh Redis key prefix and the standalone emulator, rate limit off), creates a
+// card, signs users in, has them receive codes through card-ext and the
+// emulator's wx.addCard, and then drives, one after the other, with a closed
+// loop of -connections keep-alive connections:
+//
+//	ceiling         POST /ceiling on the bare Gin server (fixed JSON)
+//	card-ext        POST /api/v1/card-ext, one card
+//	decrypt         POST /api/v1/codes/decrypt, one code each, every code new
+//	decrypt-repeat  the same codes again (idempotent: already recorded)
+//
+// It prints a Markdown table (requests, errors, req/s, p50/p99, the measured
+// process's peak RSS) and whether the targets are met, then stops everything,
+// drops the database and deletes the Redis keys, also on Ctrl-C. All traffic
+// stays on 127.0.0.1; every phase is bounded in time and in requests.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	duration    time.Duration
+	warmup      time.Duration
+	conns       int
+	users       int
+	codes       int
+	phases      string
+	maxRequests int64
+	timeout     time.Duration
+	mysql       string
+	mysqlParams string
+	cards       int
+	redis       string
+	pprof       bool
+	profileDir  string
+	out         string
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
+	fs.DurationVar(&o.duration, "duration", 15*time.Second, "timed window of each phase")
+	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "warm-up before each phase's window (not counted)")
+	fs.IntVar(&o.conns, "connections", 64, "concurrent keep-alive connections (closed-loop workers)")
+	fs.IntVar(&o.users, "users", 0, "distinct users signed in (default 4 × connections)")
+	fs.IntVar(&o.codes, "codes", 0, "codes received beforehand for the decrypt phase (default 4000 × (warmup+duration) seconds)")
+	fs.StringVar(&o.phases, "phases", "ceiling,card-ext,decrypt,decrypt-repeat", "phases to run, in order")
+	fs.Int64Var(&o.maxRequests, "max-requests", 5_000_000, "upper bound on the requests of one phase")
+	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "upper bound on the whole run")
+	fs.StringVar(&o.mysql, "mysql", "root:@tcp(127.0.0.1:3306)/", "MySQL/MariaDB server (DSN ending in /); a fresh database is made and dropped")
+	fs.StringVar(&o.mysqlParams, "mysql-params", "", "extra DSN parameters for the server, e.g. interpolateParams=true (an experiment: the default is the service's own DSN)")
+	fs.IntVar(&o.cards, "decrypt-cards", 1, "cards the decrypt codes are spread over (an experiment: 1 is one campaign card)")
+	fs.StringVar(&o.redis, "redis", "redis://127.0.0.1:6379/0", "Redis; a fresh key prefix is used and its keys deleted")
+	fs.BoolVar(&o.pprof, "pprof", false, "capture the server's CPU profile in the card-ext and decrypt windows (server built with a pprof listener)")
+	fs.StringVar(&o.profileDir, "profile-dir", "", "where -pprof writes profiles (default: a new temp directory)")
+	fs.StringVar(&o.out, "out", "", "also write the report to this file")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	switch {
+	case o.duration <= 0 || o.warmup < 0:
+		return o, errors.New("-duration must be > 0 and -warmup ≥ 0")
+	case o.conns < 1 || o.conns > 4096:
+		return o, errors.New("-connections must be 1…4096")
+	case o.maxRequests < 1:
+		return o, errors.New("-max-requests must be ≥ 1")
+	case o.cards < 1 || o.cards > 100:
+		return o, errors.New("-decrypt-cards must be 1…100")
+	}
+	if o.users <= 0 {
+		o.users = 4 * o.conns
+	}
+	if o.codes <= 0 {
+		o.codes = int(4000 * (o.warmup + o.duration).Seconds())
+	}
+	for _, p := range strings.Split(o.phases, ",") {
+		switch p {
+		case "ceiling", "card-ext", "decrypt", "decrypt-repeat":
+		default:
+			return o, fmt.Errorf("-phases: unknown phase %q", p)
+		}
+	}
+	return o, nil
+}
+
+func main() {
+	o, err := parseFlags(os.Args[1:])
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "loadbench:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	var cl cleanups
+	err = run(ctx, o, &cl)
+	cl.run()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadbench:", err)
+		os.Exit(1)
+	}
+}
+
+// cleanups run last-in first-out, whatever happened.
+type cleanups []func()
+
+func (c *cleanups) add(f func()) { *c = append(*c, f) }
+
+func (c *cleanups) run() {
+	for i := len(*c) - 1; i >= 0; i-- {
+		(*c)[i]()
+	}
+	*c = nil
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "loadbench: "+format+"\n", args...)
+}
+
+func run(ctx context.Context, o options, cl *cleanups) error {
+	loadBefore := loadAvg()
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "loadbench-")
+	if err != nil {
+		return err
+	}
+	cl.add(func() { os.RemoveAll(tmp) })
+	if o.pprof && o.profileDir == "" {
+		if o.profileDir, err = os.MkdirTemp("", "loadbench-profiles-"); err != nil {
+			return err
+		}
+	}
+
+	logf("building cmd/server, cmd/wxsandbox and bench/ceiling")
+	bins, err := build(ctx, root, tmp, o.pprof)
+	if err != nil {
+		return err
+	}
+
+	db, err := openDatabase(ctx, o.mysql)
+	if err != nil {
+		return err
+	}
+	cl.add(func() {
+		if err := db.drop(); err != nil {
+			logf("cleanup: %v", err)
+		}
+	})
+	prefix, cleanRedis, redisPort, err := redisNamespace(ctx, o.redis)
+	if err != nil {
+		return err
+	}
+	cl.add(func() {
+		if err := cleanRedis(); err != nil {
+			logf("cleanup: %v", err)
+		}
+	})
+
+	// The standalone emulator.
+	wxAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	emu, err := start("wxsandbox", bins.sandbox, map[string]string{"SANDBOX_ADDR": wxAddr}, tmp)
+	if err != nil {
+		return err
+	}
+	cl.add(func() { emu.stop(10 * time.Second) })
+	wx := "http://" + wxAddr
+	if err := waitHTTP(ctx, emu, wx+"/sandbox/stats", 30*time.Second); err != nil {
+		return err
+	}
+
+	// The service.
+	httpAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	adminPassword := randomHex(12)
+	env := map[string]string{
+		"HTTP_ADDR":             httpAddr,
+		"MYSQL_DSN":             db.dsn() + optParams(o.mysqlParams),
+		"REDIS_URL":             o.redis,
+		"REDIS_KEY_PREFIX":      prefix,
+		"WECHAT_APP_ID":         "wxsandbox",
+		"WECHAT_APP_SECRET":     "sandbox-secret",
+		"WECHAT_MINIAPP_ID":     "wxsandboxmini",
+		"WECHAT_MINIAPP_SECRET": "sandbox-mini-secret",
+		"WECHAT_API_BASE":       wx,
+		"JWT_SECRET":            randomHex(32),
+		"ADMIN_USERNAME":        "bench",
+		"ADMIN_PASSWORD":        adminPassword,
+		"RATE_LIMIT_PER_MINUTE": "0",
+		"LOG_LEVEL":             "error",
+	}
+	pprofAddr := ""
+	if o.pprof {
+		if pprofAddr, err = freeAddr(); err != nil {
+			return err
+		}
+		env["BENCH_PPROF_ADDR"] = pprofAddr
+	}
+	srv, err := start("server", bins.server, env, tmp)
+	if err != nil {
+		return err
+	}
+	cl.add(func() { srv.stop(25 * time.Second) })
+	base := "http://" + httpAddr
+	if err := waitHTTP(ctx, srv, base+"/readyz", 60*time.Second); err != nil {
+		return err
+	}
+
+	// The ceiling.
+	ceilAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	ceil, err := start("ceiling", bins.ceiling, map[string]string{"CEILING_ADDR": ceilAddr}, tmp)
+	if err != nil {
+		return err
+	}
+	cl.add(func() { ceil.stop(10 * time.Second) })
+	if err := waitHTTP(ctx, ceil, "http://"+ceilAddr+"/healthz", 30*time.Second); err != nil {
+		return err
+	}
+
+	a := api{http: newClient(32)}
+	logf("setting up: %d card(s), %d users", o.cards, o.users)
+	f, err := setup(ctx, a, base, wx, "bench", adminPassword, o.cards, o.users)
+	if err != nil {
+		return err
+	}
+	var codes []received
+	if strings.Contains(o.phases, "decrypt") {
+		logf("receiving %d codes through card-ext and the emulator's wx.addCard", o.codes)
+		t := time.Now()
+		codes, err = f.receiveCodes(ctx, a, o.codes, nil)
+		if err != nil {
+			return err
+		}
+		logf("received %d codes in %v", len(codes), time.Since(t).Round(time.Millisecond))
+	}
+	a.http.CloseIdleConnections()
+
+	watch := []watched{{"server", srv.pid()}, {"wxsandbox", emu.pid()}, {"ceiling", ceil.pid()}, {"loadbench", os.Getpid()}}
+	if pid := findProcess("mariadbd", "mysqld"); pid != 0 {
+		watch = append(watch, watched{"mariadb", pid})
+	}
+	if pid := findProcess("redis-server"); pid != 0 {
+		watch = append(watch, watched{"redis", pid})
+	}
+
+	obs := measureEnv{watch: watch, db: db, pprofAddr: pprofAddr, ports: []portName{
+		{"wxsandbox", portOfAddr(wxAddr)}, {"mysql", mysqlPort(o.mysql)}, {"redis", redisPort}}}
+	rep := report{opts: o, started: time.Now(), watched: watch, loadBefore: loadBefore, ports: obs.ports}
+	var recorded []received // codes the decrypt phase recorded, for decrypt-repeat
+	for _, name := range strings.Split(o.phases, ",") {
+		if ctx.Err() != nil {
+			break
+		}
+		p := phase{name: name, conns: o.conns, warmup: o.warmup, duration: o.duration, maxRequests: o.maxRequests}
+		measured := srv
+		profile := ""
+		after := func() {}
+		switch name {
+		case "ceiling":
+			measured = ceil
+			body := f.cardExtBody(1)
+			p.url = "http://" + ceilAddr + "/ceiling"
+			p.next = func(w int) ([]byte, string, bool) { return body, f.users[w%len(f.users)].token, true }
+			p.check = wantBytes(`"cardExt"`)
+		case "card-ext":
+			body := f.cardExtBody(1)
+			p.url = base + "/api/v1/card-ext"
+			p.next = func(w int) ([]byte, string, bool) { return body, f.users[w%len(f.users)].token, true }
+			p.check = wantBytes(`"cardExt"`)
+			if o.pprof {
+				profile = filepath.Join(o.profileDir, "card-ext.cpu.pprof")
+			}
+		case "decrypt":
+			supply := newSupply(codes, false)
+			p.url = base + "/api/v1/codes/decrypt"
+			p.next = supply.next
+			p.check = decryptOK
+			if o.pprof {
+				profile = filepath.Join(o.profileDir, "decrypt.cpu.pprof")
+			}
+			after = func() { recorded = supply.used() }
+		case "decrypt-repeat":
+			pool := recorded
+			if len(pool) == 0 {
+				pool = codes[:min(len(codes), 5000)]
+				logf("decrypt-repeat: recording %d codes first", len(pool))
+				if err := recordAll(ctx, a, base, pool); err != nil {
+					return err
+				}
+			}
+			supply := newSupply(pool, true)
+			p.url = base + "/api/v1/codes/decrypt"
+			p.next = supply.next
+			p.check = decryptOK
+			if o.pprof {
+				profile = filepath.Join(o.profileDir, "decrypt-repeat.cpu.pprof")
+			}
+		}
+		rep.results = append(rep.results, measure(ctx, p, measured, obs, profile))
+		after()
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("stopped: %w", err)
+	}
+	text := rep.markdown()
+	fmt.Print(text)
+	if o.out != "" {
+		if err := os.WriteFile(o.out, []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func optParams(p string) string {
+	p = strings.TrimLeft(p, "&?")
+	if p == "" {
+		return ""
+	}
+	return "&" + p
+}
