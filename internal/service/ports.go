@@ -28,8 +28,8 @@ type CardFilter struct {
 // CodeStore keeps the codes users hold.
 type CodeStore interface {
 	// RecordCode stores the code for its holder. When the (card, code) pair is new it
-	// is inserted, the card's local stock is decremented in the same transaction
-	// (never below zero), and created is true. When it exists, holder, status and
+	// is inserted, the card's local stock (a mirror of WeChat's) is decremented
+	// once (never below zero), and created is true. When it exists, holder, status and
 	// outer_str are updated (received_at is kept) and created is false.
 	RecordCode(ctx context.Context, c IssuedCode) (stored IssuedCode, created bool, err error)
 	// GetCode returns ErrNotFound when the code was never recorded.

@@ -35,45 +35,43 @@ func (s *Store) RecordCode(ctx context.Context, c service.IssuedCode) (service.I
 		c.ReceivedAt = t
 	}
 	c.UpdatedAt = t
-	var (
-		stored  codeRow
-		created bool
-	)
-	err := s.retryDeadlock(ctx, func() error {
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			row := fromCode(c)
+	row := fromCode(c)
+	// Each step is one statement, so no lock outlives it: a repeat (the common
+	// case: decrypt is idempotent and WeChat retries pushes) reads, then updates
+	// the row; a first receipt inserts it and then counts it off the card's
+	// local stock, which only mirrors WeChat's and is corrected by sync.
+	var existing codeRow
+	err := s.db.WithContext(ctx).Where("card_id = ? AND code = ?", c.CardID, c.Code).Take(&existing).Error
+	created := false
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		err = s.retryDeadlock(ctx, func() error {
 			// MySQL: ON DUPLICATE KEY UPDATE id = id; SQLite: ON CONFLICT DO NOTHING.
 			// Either way a row is affected only when this call inserted it.
-			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
-			if res.Error != nil {
-				return res.Error
-			}
-			created = res.RowsAffected == 1
-			if created {
-				err := tx.Exec("UPDATE cards SET quantity = quantity - 1 WHERE card_id = ? AND quantity > 0",
-					c.CardID).Error
-				if err != nil {
-					return err
-				}
-			} else {
-				set := map[string]any{
-					"openid":     row.OpenID,
-					"status":     row.Status,
-					"outer_str":  row.OuterStr,
-					"updated_at": row.UpdatedAt,
-				}
-				if row.ConsumedAt != nil {
-					set["consumed_at"] = *row.ConsumedAt
-				}
-				err := tx.Model(&codeRow{}).Where("card_id = ? AND code = ?", c.CardID, c.Code).
-					Updates(set).Error
-				if err != nil {
-					return err
-				}
-			}
-			return tx.Where("card_id = ? AND code = ?", c.CardID, c.Code).Take(&stored).Error
+			res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+			created = res.Error == nil && res.RowsAffected == 1
+			return res.Error
 		})
-	})
+		if err == nil && created {
+			err = s.retryDeadlock(ctx, func() error {
+				return s.db.WithContext(ctx).Exec("UPDATE cards SET quantity = quantity - 1 WHERE card_id = ? AND quantity > 0",
+					c.CardID).Error
+			})
+		}
+	}
+	if err == nil && !created {
+		set := map[string]any{"openid": row.OpenID, "status": row.Status, "outer_str": row.OuterStr, "updated_at": row.UpdatedAt}
+		if row.ConsumedAt != nil {
+			set["consumed_at"] = *row.ConsumedAt
+		}
+		err = s.retryDeadlock(ctx, func() error {
+			return s.db.WithContext(ctx).Model(&codeRow{}).Where("card_id = ? AND code = ?", c.CardID, c.Code).
+				Updates(set).Error
+		})
+	}
+	var stored codeRow
+	if err == nil {
+		err = s.db.WithContext(ctx).Where("card_id = ? AND code = ?", c.CardID, c.Code).Take(&stored).Error
+	}
 	if err != nil {
 		return service.IssuedCode{}, false, wrapf(err, "record code %s of card %s", c.Code, c.CardID)
 	}
