@@ -37,26 +37,25 @@ func (f *FlexInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// cardBaseInfo is what the catalogue keeps of a validated base_info (the
+// validator has already required and typed every field).
 type cardBaseInfo struct {
-	LogoURL       *string `json:"logo_url"`
-	CodeType      *string `json:"code_type"`
-	BrandName     *string `json:"brand_name"`
-	Title         *string `json:"title"`
-	Color         *string `json:"color"`
-	Notice        *string `json:"notice"`
-	Description   *string `json:"description"`
+	LogoURL       string  `json:"logo_url"`
+	BrandName     string  `json:"brand_name"`
+	Title         string  `json:"title"`
+	Color         string  `json:"color"`
 	BindOpenID    bool    `json:"bind_openid"`
 	UseCustomCode bool    `json:"use_custom_code"`
 	GetLimit      FlexInt `json:"get_limit"`
-	Sku           *struct {
-		Quantity *FlexInt `json:"quantity"`
+	Sku           struct {
+		Quantity FlexInt `json:"quantity"`
 	} `json:"sku"`
-	DateInfo *struct {
-		Type           any      `json:"type"`
-		BeginTimestamp *FlexInt `json:"begin_timestamp"`
-		EndTimestamp   *FlexInt `json:"end_timestamp"`
-		FixedTerm      *FlexInt `json:"fixed_term"`
-		FixedBeginTerm *FlexInt `json:"fixed_begin_term"`
+	DateInfo struct {
+		Type           any     `json:"type"`
+		BeginTimestamp FlexInt `json:"begin_timestamp"`
+		EndTimestamp   FlexInt `json:"end_timestamp"`
+		FixedTerm      FlexInt `json:"fixed_term"`
+		FixedBeginTerm FlexInt `json:"fixed_begin_term"`
 	} `json:"date_info"`
 }
 
@@ -110,49 +109,22 @@ func parseCardDefinition(body []byte, now time.Time) ([]byte, Card, error) {
 	if err := json.Unmarshal(typed.BaseInfo, &bi); err != nil {
 		return nil, Card{}, Invalid(key+".base_info", "base_info has a field of the wrong type")
 	}
-	field := func(name string) string { return "base_info." + name }
-	for _, f := range []struct {
-		name string
-		v    *string
-	}{
-		{"logo_url", bi.LogoURL}, {"code_type", bi.CodeType}, {"brand_name", bi.BrandName},
-		{"title", bi.Title}, {"color", bi.Color}, {"notice", bi.Notice}, {"description", bi.Description},
-	} {
-		if f.v == nil || strings.TrimSpace(*f.v) == "" {
-			return nil, Card{}, Invalid(field(f.name), "%s is required", field(f.name))
-		}
-	}
-	if bi.Sku == nil || bi.Sku.Quantity == nil {
-		return nil, Card{}, Invalid(field("sku.quantity"), "base_info.sku.quantity is required")
-	}
-	if bi.DateInfo == nil || bi.DateInfo.Type == nil {
-		return nil, Card{}, Invalid(field("date_info.type"), "base_info.date_info.type is required")
-	}
-	di := DateInfo{Type: ParseDateType(bi.DateInfo.Type)}
-	if di.Type == "" {
-		return nil, Card{}, Invalid(field("date_info.type"), "unknown date_info.type %v", bi.DateInfo.Type)
-	}
-	if v := bi.DateInfo.BeginTimestamp; v != nil {
-		di.BeginTimestamp = int64(*v)
-	}
-	if v := bi.DateInfo.EndTimestamp; v != nil {
-		di.EndTimestamp = int64(*v)
-	}
-	if v := bi.DateInfo.FixedTerm; v != nil {
-		di.FixedTerm = int(*v)
-	}
-	if v := bi.DateInfo.FixedBeginTerm; v != nil {
-		di.FixedBeginTerm = int(*v)
+	di := DateInfo{
+		Type:           ParseDateType(bi.DateInfo.Type),
+		BeginTimestamp: int64(bi.DateInfo.BeginTimestamp),
+		EndTimestamp:   int64(bi.DateInfo.EndTimestamp),
+		FixedTerm:      int(bi.DateInfo.FixedTerm),
+		FixedBeginTerm: int(bi.DateInfo.FixedBeginTerm),
 	}
 	card := Card{
 		CardType:      cardType,
-		Title:         *bi.Title,
-		BrandName:     *bi.BrandName,
-		LogoURL:       *bi.LogoURL,
-		Color:         *bi.Color,
+		Title:         bi.Title,
+		BrandName:     bi.BrandName,
+		LogoURL:       bi.LogoURL,
+		Color:         bi.Color,
 		Status:        CardNotVerify,
-		Quantity:      int64(*bi.Sku.Quantity),
-		TotalQuantity: int64(*bi.Sku.Quantity),
+		Quantity:      int64(bi.Sku.Quantity),
+		TotalQuantity: int64(bi.Sku.Quantity),
 		DateInfo:      di,
 		BindOpenID:    bi.BindOpenID,
 		UseCustomCode: bi.UseCustomCode,
