@@ -42,7 +42,7 @@ func (s *Issuing) IssueParams(ctx context.Context, openid string, reqs []IssueRe
 		return nil, err
 	}
 	now := s.now()
-	cards := make([]Card, len(reqs))
+	items := make([]IssueItem, len(reqs))
 	for i, r := range reqs {
 		field := func(name string) string { return fmt.Sprintf("cards[%d].%s", i, name) }
 		if r.CardID == "" {
@@ -74,15 +74,15 @@ func (s *Issuing) IssueParams(ctx context.Context, openid string, reqs []IssueRe
 		case len(r.OuterStr) > 128:
 			return nil, Invalid(field("outer_str"), "outer_str is at most 128 bytes")
 		}
-		cards[i] = card
+		items[i] = IssueItem{Card: card, Request: r}
+	}
+	exts, err := s.provider.IssueParams(ctx, openid, items)
+	if err != nil {
+		return nil, fmt.Errorf("card-ext: %w", err)
 	}
 	out := make([]IssueParam, len(reqs))
 	for i, r := range reqs {
-		ext, err := s.provider.IssueParams(ctx, cards[i], openid, r)
-		if err != nil {
-			return nil, fmt.Errorf("card-ext %s: %w", r.CardID, err)
-		}
-		out[i] = IssueParam{CardID: r.CardID, Ext: ext}
+		out[i] = IssueParam{CardID: r.CardID, Ext: exts[i]}
 	}
 	return out, nil
 }

@@ -83,9 +83,10 @@ type CardProvider interface {
 	CreateCard(ctx context.Context, definition []byte) (string, error)
 	// GetCard returns the card as the platform holds it, with its review status and stock.
 	GetCard(ctx context.Context, cardID string) (Card, error)
-	// IssueParams returns what the mini-program passes to the client to receive one
-	// card (for WeChat, the signed cardExt for wx.addCard).
-	IssueParams(ctx context.Context, card Card, openid string, req IssueRequest) (string, error)
+	// IssueParams returns, for each card of one request in order, what the
+	// mini-program passes to the client to receive it (for WeChat, the signed
+	// cardExt for wx.addCard).
+	IssueParams(ctx context.Context, openid string, items []IssueItem) ([]string, error)
 	// RevealCode turns what the client got back on receipt into the real code.
 	RevealCode(ctx context.Context, encrypted string) (string, error)
 	// CodeHolder reports who holds a code now and in which state; cardID may be
@@ -149,6 +150,12 @@ type IssueRequest struct {
 	Code                string // only for cards with custom codes
 	OuterStr            string // channel tag echoed back on receipt
 	FixedBeginTimestamp int64  // only for fixed-term cards: when validity starts
+}
+
+// IssueItem is one card of a request with what was asked for it.
+type IssueItem struct {
+	Card    Card
+	Request IssueRequest
 }
 
 // Holding is what the provider says about an issued code.

@@ -23,14 +23,24 @@ type cardExt struct {
 	Signature           string `json:"signature"`
 }
 
-// IssueParams builds and signs the cardExt for one card: a fresh nonce, the
-// timestamp as a string, openid only for bind_openid cards (always the caller's),
-// code only for custom-code cards.
-func (p *Provider) IssueParams(ctx context.Context, card service.Card, openid string, req service.IssueRequest) (string, error) {
+// IssueParams builds and signs the cardExt of each card with one api_ticket:
+// a fresh nonce per card, the timestamp as a string, openid only for
+// bind_openid cards (always the caller's), code only for custom-code cards.
+func (p *Provider) IssueParams(ctx context.Context, openid string, items []service.IssueItem) ([]string, error) {
 	ticket, err := p.wx.APITicket(ctx)
 	if err != nil {
-		return "", mapErr(err)
+		return nil, mapErr(err)
 	}
+	exts := make([]string, len(items))
+	for i, it := range items {
+		if exts[i], err = p.signExt(ticket, it.Card, openid, it.Request); err != nil {
+			return nil, err
+		}
+	}
+	return exts, nil
+}
+
+func (p *Provider) signExt(ticket string, card service.Card, openid string, req service.IssueRequest) (string, error) {
 	ext := cardExt{
 		Timestamp:           strconv.FormatInt(p.now().Unix(), 10),
 		NonceStr:            p.nonce(),

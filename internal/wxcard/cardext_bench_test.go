@@ -71,11 +71,12 @@ func BenchmarkIssueParams(b *testing.B) {
 				ctx := context.Background()
 				b.ReportAllocs()
 				for b.Loop() {
-					ext, err := p.IssueParams(ctx, card.card, "oFS7Fjl0WsZ9AMZqrI80nbIq8xrA", card.req)
+					exts, err := p.IssueParams(ctx, "oFS7Fjl0WsZ9AMZqrI80nbIq8xrA",
+						[]service.IssueItem{{Card: card.card, Request: card.req}})
 					if err != nil {
 						b.Fatal(err)
 					}
-					benchExtSink = ext
+					benchExtSink = exts[0]
 				}
 			})
 		}
