@@ -35,10 +35,13 @@ const DefaultBaseURL = "https://api.weixin.qq.com"
 
 const (
 	defaultTimeout = 5 * time.Second
-	maxAttempts    = 3
-	backoffBase    = 50 * time.Millisecond
-	backoffCap     = time.Second
-	maxAnswer      = 8 << 20 // bytes read from one answer
+	// defaultCredentialRecheck bounds how long a credential replaced by another
+	// instance goes on being used here.
+	defaultCredentialRecheck = 5 * time.Second
+	maxAttempts              = 3
+	backoffBase              = 50 * time.Millisecond
+	backoffCap               = time.Second
+	maxAnswer                = 8 << 20 // bytes read from one answer
 )
 
 // Hooks are optional callbacks for metrics. Nil fields are skipped.
@@ -69,10 +72,14 @@ type Config struct {
 	AppID, AppSecret         string        // the Official Account that owns the cards
 	MiniAppID, MiniAppSecret string        // the mini-program, for Code2Session
 	Timeout                  time.Duration // deadline of one API call, retries included (default 5s)
-	HTTPClient               *http.Client  // default: a client with bounded dial, TLS and idle settings
-	Cache                    Cache         // where the access_token and api_ticket live; required
-	Logger                   *slog.Logger  // nil: discard
-	Hooks                    Hooks
+	// CredentialRecheck is how long the access_token and api_ticket read from
+	// the Cache are used from process memory before the Cache is read again
+	// (default 5s; negative: read the Cache on every call).
+	CredentialRecheck time.Duration
+	HTTPClient        *http.Client // default: a client with bounded dial, TLS and idle settings
+	Cache             Cache        // where the access_token and api_ticket live; required
+	Logger            *slog.Logger // nil: discard
+	Hooks             Hooks
 }
 
 // Client calls WeChat. It is safe for concurrent use; several Clients (in one
@@ -82,6 +89,7 @@ type Client struct {
 	appID, appSecret         string
 	miniAppID, miniAppSecret string
 	timeout                  time.Duration
+	recheck                  time.Duration
 	http                     *http.Client
 	cache                    Cache
 	log                      *slog.Logger
@@ -111,6 +119,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = defaultTimeout
 	}
+	switch {
+	case cfg.CredentialRecheck == 0:
+		cfg.CredentialRecheck = defaultCredentialRecheck
+	case cfg.CredentialRecheck < 0:
+		cfg.CredentialRecheck = 0
+	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = defaultHTTPClient()
 	}
@@ -124,6 +138,7 @@ func New(cfg Config) (*Client, error) {
 		miniAppID:     cfg.MiniAppID,
 		miniAppSecret: cfg.MiniAppSecret,
 		timeout:       cfg.Timeout,
+		recheck:       cfg.CredentialRecheck,
 		http:          cfg.HTTPClient,
 		cache:         cfg.Cache,
 		log:           cfg.Logger,

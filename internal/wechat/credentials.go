@@ -98,9 +98,20 @@ type credSource struct {
 	lockTTL time.Duration
 	fetch   func(ctx context.Context) (string, time.Duration, error)
 	flights singleflight.Group
-	// held is the last credential this process saw: while the cache is down,
-	// calls go on with it as long as it is valid.
-	held atomic.Pointer[entry]
+	// recheck is how long a credential read from the cache is served from
+	// held before the cache is read again; 0 reads the cache on every call.
+	recheck time.Duration
+	// held is the last credential this process saw: it serves calls for up to
+	// recheck after it was read, and while the cache is down as long as it is
+	// valid.
+	held atomic.Pointer[heldEntry]
+}
+
+// heldEntry is the process's copy of a credential and when the cache (or
+// WeChat) last confirmed it.
+type heldEntry struct {
+	entry
+	confirmed time.Time
 }
 
 func (c *Client) newCredSource(what, api string, fetch func(context.Context) (string, time.Duration, error)) *credSource {
@@ -110,6 +121,7 @@ func (c *Client) newCredSource(what, api string, fetch func(context.Context) (st
 		// The holder's fetch is one call bounded by the Timeout; the lease
 		// outlives it a little so that no second refresher starts meanwhile.
 		lockTTL: c.timeout + time.Second,
+		recheck: c.recheck,
 		fetch:   fetch,
 	}
 }
@@ -161,6 +173,9 @@ func (s *credSource) read(ctx context.Context) (entry, bool, error) {
 // get returns the cached credential while it is valid and not due for a
 // refresh, and otherwise refreshes it.
 func (s *credSource) get(ctx context.Context) (string, error) {
+	if v, ok := s.recent(); ok {
+		return v, nil
+	}
 	e, ok, err := s.read(ctx)
 	if err != nil {
 		if v, ok := s.heldValue(""); ok {
@@ -179,11 +194,29 @@ func (s *credSource) get(ctx context.Context) (string, error) {
 	return s.refresh(ctx, "")
 }
 
-// remember keeps e as the process's copy (allocating only when it changed).
-func (s *credSource) remember(e entry) {
-	if h := s.held.Load(); h == nil || h.Value != e.Value || !h.ExpiresAt.Equal(e.ExpiresAt) {
-		s.held.Store(&e)
+// recent returns the process's copy when the cache confirmed it less than
+// recheck ago and it is neither expired nor due for a refresh. Serving it
+// saves a cache round trip and a decode on every call; the cost is that a
+// credential another instance replaced is noticed up to recheck later, which
+// WeChat's overlap (the old token keeps working about 5 minutes) absorbs.
+func (s *credSource) recent() (string, bool) {
+	if s.recheck <= 0 {
+		return "", false
 	}
+	h := s.held.Load()
+	if h == nil {
+		return "", false
+	}
+	now := time.Now()
+	if now.Sub(h.confirmed) < s.recheck && h.valid(now) && !h.due(now) {
+		return h.Value, true
+	}
+	return "", false
+}
+
+// remember keeps e as the process's copy, confirmed now.
+func (s *credSource) remember(e entry) {
+	s.held.Store(&heldEntry{entry: e, confirmed: time.Now()})
 }
 
 // heldValue returns the process's copy while it is valid and not stale.

@@ -14,7 +14,8 @@ import (
 
 // These tests put cache entries in states that take hours to reach with
 // WeChat's clock (due for refresh, another instance mid-refresh), so they
-// write the cache directly; WeChat is still the emulator.
+// write the cache directly; WeChat is still the emulator. The client reads the
+// cache on every call (no recheck window) unless a test says otherwise.
 
 type internalEnv struct {
 	t     *testing.T
@@ -26,13 +27,18 @@ type internalEnv struct {
 
 func newInternalEnv(t *testing.T) *internalEnv {
 	t.Helper()
+	return newInternalEnvRecheck(t, -1)
+}
+
+func newInternalEnvRecheck(t *testing.T, recheck time.Duration) *internalEnv {
+	t.Helper()
 	srv := httptest.NewServer(sandbox.New(sandbox.Options{}))
 	t.Cleanup(srv.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	m := cache.NewMemory()
 	c, err := New(Config{BaseURL: srv.URL, AppID: sandbox.DefaultAppID, AppSecret: sandbox.DefaultAppSecret,
-		Timeout: 2 * time.Second, Cache: m})
+		Timeout: 2 * time.Second, Cache: m, CredentialRecheck: recheck})
 	if err != nil {
 		t.Fatal(err)
 	}
