@@ -18,11 +18,18 @@ const deadlockRetries = 5
 
 // RecordCode stores the code for its holder. A new (card, code) pair is inserted
 // and the card's local stock, if the card is in the catalogue, drops by one (never
-// below zero) in the same transaction; created is true. For a pair already
-// recorded, holder, status and outer_str (and consumed_at, when given) are
-// updated, received_at is kept, and created is false. Concurrent calls for the
-// same pair create it exactly once. An empty status means issued; a zero
-// ReceivedAt means now.
+// below zero); created is true. For a pair already recorded, holder, status and
+// outer_str (and consumed_at, when given) are updated when they differ,
+// received_at is kept, and created is false. Concurrent calls for the same pair
+// create it exactly once. An empty status means issued; a zero ReceivedAt means
+// now.
+//
+// Each step is one statement, so no lock outlives it, and the row returned is
+// built from what was read and written rather than read back: a repeat (the
+// common case: decrypt is idempotent and WeChat retries pushes) is one read,
+// plus an update only when something changed; a first receipt is a read, the
+// insert, and the count off the card's local stock, which only mirrors
+// WeChat's and is corrected by sync.
 func (s *Store) RecordCode(ctx context.Context, c service.IssuedCode) (service.IssuedCode, bool, error) {
 	if c.CardID == "" || c.Code == "" {
 		return service.IssuedCode{}, false, errors.New("record code: empty card id or code")
@@ -36,46 +43,87 @@ func (s *Store) RecordCode(ctx context.Context, c service.IssuedCode) (service.I
 	}
 	c.UpdatedAt = t
 	row := fromCode(c)
-	// Each step is one statement, so no lock outlives it: a repeat (the common
-	// case: decrypt is idempotent and WeChat retries pushes) reads, then updates
-	// the row; a first receipt inserts it and then counts it off the card's
-	// local stock, which only mirrors WeChat's and is corrected by sync.
-	var existing codeRow
-	err := s.db.WithContext(ctx).Where("card_id = ? AND code = ?", c.CardID, c.Code).Take(&existing).Error
-	created := false
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		err = s.retryDeadlock(ctx, func() error {
+	stored, created, err := s.recordCode(ctx, row)
+	if err != nil {
+		return service.IssuedCode{}, false, wrapf(err, "record code %s of card %s", c.Code, c.CardID)
+	}
+	return toCode(stored, ""), created, nil
+}
+
+func (s *Store) recordCode(ctx context.Context, row codeRow) (codeRow, bool, error) {
+	existing, found, err := s.findCode(ctx, row.CardID, row.Code)
+	if err != nil {
+		return codeRow{}, false, err
+	}
+	if !found {
+		var created bool
+		err := s.retryDeadlock(ctx, func() error {
 			// MySQL: ON DUPLICATE KEY UPDATE id = id; SQLite: ON CONFLICT DO NOTHING.
 			// Either way a row is affected only when this call inserted it.
 			res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 			created = res.Error == nil && res.RowsAffected == 1
 			return res.Error
 		})
-		if err == nil && created {
-			err = s.retryDeadlock(ctx, func() error {
+		if err != nil {
+			return codeRow{}, false, err
+		}
+		if created {
+			err := s.retryDeadlock(ctx, func() error {
 				return s.db.WithContext(ctx).Exec("UPDATE cards SET quantity = quantity - 1 WHERE card_id = ? AND quantity > 0",
-					c.CardID).Error
+					row.CardID).Error
 			})
+			return row, true, err
+		}
+		// A concurrent call inserted it between our read and our insert.
+		if existing, found, err = s.findCode(ctx, row.CardID, row.Code); err != nil {
+			return codeRow{}, false, err
+		}
+		if !found {
+			return codeRow{}, false, errors.New("row neither inserted nor found")
 		}
 	}
-	if err == nil && !created {
-		set := map[string]any{"openid": row.OpenID, "status": row.Status, "outer_str": row.OuterStr, "updated_at": row.UpdatedAt}
-		if row.ConsumedAt != nil {
-			set["consumed_at"] = *row.ConsumedAt
-		}
-		err = s.retryDeadlock(ctx, func() error {
-			return s.db.WithContext(ctx).Model(&codeRow{}).Where("card_id = ? AND code = ?", c.CardID, c.Code).
-				Updates(set).Error
-		})
+	set := map[string]any{}
+	if existing.OpenID != row.OpenID {
+		set["openid"] = row.OpenID
 	}
-	var stored codeRow
-	if err == nil {
-		err = s.db.WithContext(ctx).Where("card_id = ? AND code = ?", c.CardID, c.Code).Take(&stored).Error
+	if existing.Status != row.Status {
+		set["status"] = row.Status
+	}
+	if existing.OuterStr != row.OuterStr {
+		set["outer_str"] = row.OuterStr
+	}
+	if row.ConsumedAt != nil && (existing.ConsumedAt == nil || !existing.ConsumedAt.Equal(*row.ConsumedAt)) {
+		set["consumed_at"] = *row.ConsumedAt
+	}
+	if len(set) == 0 {
+		return existing, false, nil
+	}
+	set["updated_at"] = row.UpdatedAt
+	err = s.retryDeadlock(ctx, func() error {
+		return s.db.WithContext(ctx).Model(&codeRow{}).Where("card_id = ? AND code = ?", row.CardID, row.Code).
+			Updates(set).Error
+	})
+	if err != nil {
+		return codeRow{}, false, err
+	}
+	existing.OpenID, existing.Status, existing.OuterStr, existing.UpdatedAt = row.OpenID, row.Status, row.OuterStr, row.UpdatedAt
+	if row.ConsumedAt != nil {
+		existing.ConsumedAt = row.ConsumedAt
+	}
+	return existing, false, nil
+}
+
+// findCode reads the row of (cardID, code); found is false when there is none.
+func (s *Store) findCode(ctx context.Context, cardID, code string) (codeRow, bool, error) {
+	var row codeRow
+	err := s.db.WithContext(ctx).Where("card_id = ? AND code = ?", cardID, code).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return codeRow{}, false, nil
 	}
 	if err != nil {
-		return service.IssuedCode{}, false, wrapf(err, "record code %s of card %s", c.Code, c.CardID)
+		return codeRow{}, false, err
 	}
-	return toCode(stored, ""), created, nil
+	return row, true, nil
 }
 
 // retryDeadlock runs fn, a whole transaction, again while MySQL reports it was

@@ -402,6 +402,22 @@ func testRecordCode(t *testing.T, s *store.Store) {
 			}
 		})
 	}
+	t.Run("unchanged repeat writes nothing", func(t *testing.T) {
+		before := mustGetCode(t, s, "pStock", "111222333444")
+		time.Sleep(5 * time.Millisecond) // past the schema's millisecond, so a write would show
+		again := before
+		again.ReceivedAt, again.UpdatedAt = base.Add(3*time.Hour), time.Time{}
+		stored, created, err := s.RecordCode(ctx, again)
+		if err != nil || created {
+			t.Fatalf("RecordCode = created %v, %v; want an existing row", created, err)
+		}
+		if !reflect.DeepEqual(stored, before) {
+			t.Errorf("stored:\ngot  %+v\nwant %+v", stored, before)
+		}
+		if after := mustGetCode(t, s, "pStock", "111222333444"); !after.UpdatedAt.Equal(before.UpdatedAt) {
+			t.Errorf("updated_at moved from %v to %v on a repeat that changed nothing", before.UpdatedAt, after.UpdatedAt)
+		}
+	})
 	t.Run("get unknown code", func(t *testing.T) {
 		_, err := s.GetCode(ctx, "pStock", "000")
 		if !errors.Is(err, service.ErrNotFound) {
