@@ -28,6 +28,10 @@ const (
 	sandboxAdminPassword = "sandbox-admin"
 )
 
+// cardCacheTTL bounds how long a card changed by another replica is still
+// handed out here as it was.
+const cardCacheTTL = 2 * time.Second
+
 // run starts the service and serves until ctx ends. args: none to serve, or
 // "migrate" to apply the migrations and exit. onListen, when set, is told the
 // address the server listens on (tests start it on 127.0.0.1:0).
@@ -110,21 +114,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}
 
+	// card-ext reads the same cards on every request: they are served from
+	// memory for a moment; changes made here are seen at once, another
+	// replica's within cardCacheTTL.
+	cards := service.NewCardCache(st, cardCacheTTL, nil)
+
 	var events *service.Events
 	if cfg.CallbackToken != "" {
 		decoder, err := wxcard.NewCallback(cfg.CallbackToken, cfg.EncodingAESKey, cfg.WeChatAppID, nil)
 		if err != nil {
 			return fmt.Errorf("wechat callback: %w", err)
 		}
-		events = service.NewEvents(decoder, st, st, st, log, nil)
+		events = service.NewEvents(decoder, st, st, cards.Writer(), log, nil)
 	} else {
 		log.Warn("WECHAT_CALLBACK_TOKEN is not set: /wechat/callback is off and code records follow only the API")
 	}
 
 	h := handler.New(handler.Deps{
 		Auth:       authSvc,
-		Catalogue:  service.NewCatalogue(st, st, provider, log, nil),
-		Issuing:    service.NewIssuing(st, st, provider, log, nil),
+		Catalogue:  service.NewCatalogue(cards.Writer(), st, provider, log, nil),
+		Issuing:    service.NewIssuing(cards, st, provider, log, nil),
 		Audit:      service.NewAudit(st, log),
 		Redemption: service.NewRedemption(st, provider, kv, log, nil),
 		Images:     service.NewImages(provider),

@@ -14,15 +14,16 @@ const MaxCardsPerRequest = 10
 
 // Issuing hands cards out to users and records the codes they receive.
 type Issuing struct {
-	cards    CardStore
+	cards    CardReader
 	codes    CodeStore
 	provider CardProvider
 	log      *slog.Logger
 	now      func() time.Time
 }
 
-// NewIssuing wires the issuing logic.
-func NewIssuing(cards CardStore, codes CodeStore, provider CardProvider, log *slog.Logger, now func() time.Time) *Issuing {
+// NewIssuing wires the issuing logic. cards may serve slightly old rows (a
+// CardCache): card-ext reads them on every request.
+func NewIssuing(cards CardReader, codes CodeStore, provider CardProvider, log *slog.Logger, now func() time.Time) *Issuing {
 	if now == nil {
 		now = time.Now
 	}

@@ -5,12 +5,17 @@ import (
 	"time"
 )
 
-// CardStore keeps the local card catalogue.
-type CardStore interface {
-	// UpsertCard inserts the card or replaces the stored one with the same CardID.
-	UpsertCard(ctx context.Context, c Card) error
+// CardReader reads one card of the local catalogue.
+type CardReader interface {
 	// GetCard returns ErrNotFound when the card is not in the catalogue.
 	GetCard(ctx context.Context, cardID string) (Card, error)
+}
+
+// CardStore keeps the local card catalogue.
+type CardStore interface {
+	CardReader
+	// UpsertCard inserts the card or replaces the stored one with the same CardID.
+	UpsertCard(ctx context.Context, c Card) error
 	// ListCards returns cards newest first, filtered by status when it is not empty,
 	// and the number of cards matching the filter.
 	ListCards(ctx context.Context, f CardFilter) ([]Card, int64, error)
