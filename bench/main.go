@@ -151,6 +151,10 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 		if o.profileDir, err = os.MkdirTemp("", "loadbench-profiles-"); err != nil {
 			return err
 		}
+	} else if o.pprof {
+		if err := os.MkdirAll(o.profileDir, 0o755); err != nil {
+			return err
+		}
 	}
 
 	logf("building cmd/server, cmd/wxsandbox and bench/ceiling")

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/wxcoupon/coupon/internal/auth"
@@ -60,5 +61,34 @@ func BenchmarkJWTIssue(b *testing.B) {
 			b.Fatal(err)
 		}
 		benchTokenSink = tok
+	}
+}
+
+// BenchmarkJWTVerifyFirstSight is the full check of a token this verifier has
+// not seen yet (signature and claims); later requests with the same token are
+// remembered (BenchmarkJWTVerify).
+func BenchmarkJWTVerifyFirstSight(b *testing.B) {
+	j := auth.NewJWT(benchJWTSecret, nil)
+	const n = 4096
+	toks := make([]string, n)
+	for i := range toks {
+		tok, _, err := j.Issue(fmt.Sprintf("oFS7Fjl0WsZ9AMZqrI80nbIq%04d", i), service.RoleUser)
+		if err != nil {
+			b.Fatal(err)
+		}
+		toks[i] = tok
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i%n == 0 {
+			j = auth.NewJWT(benchJWTSecret, nil) // forget what was verified
+		}
+		p, err := j.Verify(toks[i%n])
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchPrincipalSink = p
+		i++
 	}
 }
