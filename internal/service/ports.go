@@ -34,7 +34,8 @@ type CardFilter struct {
 type CodeStore interface {
 	// RecordCode stores the code for its holder. When the (card, code) pair is new it
 	// is inserted, the card's local stock (a mirror of WeChat's) is decremented
-	// once (never below zero), and created is true. When it exists, holder, status and
+	// once (never below zero; the store may batch that, its own reads see it),
+	// and created is true. When it exists, holder, status and
 	// outer_str are updated (received_at is kept) and created is false.
 	RecordCode(ctx context.Context, c IssuedCode) (stored IssuedCode, created bool, err error)
 	// GetCode returns ErrNotFound when the code was never recorded.

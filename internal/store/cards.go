@@ -24,6 +24,8 @@ func (s *Store) UpsertCard(ctx context.Context, c service.Card) error {
 	if c.CardID == "" {
 		return errors.New("upsert card: empty card id")
 	}
+	// Codes received before this write count against the stock it replaces.
+	s.settleStock(ctx)
 	t := now()
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = t
@@ -48,6 +50,7 @@ func (s *Store) UpsertCard(ctx context.Context, c service.Card) error {
 
 // GetCard returns service.ErrNotFound when the card is not in the catalogue.
 func (s *Store) GetCard(ctx context.Context, cardID string) (service.Card, error) {
+	s.settleStock(ctx)
 	var row cardRow
 	if err := s.db.WithContext(ctx).Where("card_id = ?", cardID).Take(&row).Error; err != nil {
 		return service.Card{}, wrapf(err, "get card %s", cardID)
@@ -62,6 +65,7 @@ func (s *Store) GetCard(ctx context.Context, cardID string) (service.Card, error
 // ListCards returns a page of cards, newest first, and how many match the filter.
 // Count 0 means DefaultPageSize; counts above MaxPageSize are capped.
 func (s *Store) ListCards(ctx context.Context, f service.CardFilter) ([]service.Card, int64, error) {
+	s.settleStock(ctx)
 	offset, count := page(f.Offset, f.Count)
 	filtered := func() *gorm.DB {
 		q := s.db.WithContext(ctx).Model(&cardRow{})
@@ -90,6 +94,7 @@ func (s *Store) ListCards(ctx context.Context, f service.CardFilter) ([]service.
 // ListIssuableCards returns the cards that passed review, have stock and are in
 // date at the time given, newest first.
 func (s *Store) ListIssuableCards(ctx context.Context, at time.Time) ([]service.Card, error) {
+	s.settleStock(ctx)
 	var rows []cardRow
 	err := s.db.WithContext(ctx).
 		Where("status = ? AND quantity > 0", string(service.CardVerifyOK)).

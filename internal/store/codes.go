@@ -27,9 +27,9 @@ const deadlockRetries = 5
 // Each step is one statement, so no lock outlives it, and the row returned is
 // built from what was read and written rather than read back: a repeat (the
 // common case: decrypt is idempotent and WeChat retries pushes) is one read,
-// plus an update only when something changed; a first receipt is a read, the
-// insert, and the count off the card's local stock, which only mirrors
-// WeChat's and is corrected by sync.
+// plus an update only when something changed; a first receipt is a read and
+// the insert. The count off the card's local stock, which only mirrors
+// WeChat's, is batched (see stockLedger); this Store's reads see it.
 func (s *Store) RecordCode(ctx context.Context, c service.IssuedCode) (service.IssuedCode, bool, error) {
 	if c.CardID == "" || c.Code == "" {
 		return service.IssuedCode{}, false, errors.New("record code: empty card id or code")
@@ -68,11 +68,8 @@ func (s *Store) recordCode(ctx context.Context, row codeRow) (codeRow, bool, err
 			return codeRow{}, false, err
 		}
 		if created {
-			err := s.retryDeadlock(ctx, func() error {
-				return s.db.WithContext(ctx).Exec("UPDATE cards SET quantity = quantity - 1 WHERE card_id = ? AND quantity > 0",
-					row.CardID).Error
-			})
-			return row, true, err
+			s.stock.add(row.CardID)
+			return row, true, nil
 		}
 		// A concurrent call inserted it between our read and our insert.
 		if existing, found, err = s.findCode(ctx, row.CardID, row.Code); err != nil {

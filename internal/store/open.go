@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -43,6 +44,12 @@ type Store struct {
 	sqlDB   *sql.DB
 	dialect string
 	log     *slog.Logger
+
+	stock     stockLedger
+	stopFlush chan struct{}
+	flushDone chan struct{}
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var (
@@ -99,7 +106,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open %s: %w", dialect, err)
 	}
-	return &Store{db: db, sqlDB: sqlDB, dialect: dialect, log: log}, nil
+	s := &Store{db: db, sqlDB: sqlDB, dialect: dialect, log: log,
+		stopFlush: make(chan struct{}), flushDone: make(chan struct{})}
+	go s.flushStockLoop(s.stopFlush, s.flushDone)
+	return s, nil
 }
 
 // openMySQL opens a pool for dsn, forcing what the store relies on: DATETIME
@@ -208,12 +218,24 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connection pool.
+// Close counts the received codes still pending off the stock and closes the
+// connection pool. Calls after the first return the first one's result.
 func (s *Store) Close() error {
-	if err := s.sqlDB.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", s.dialect, err)
-	}
-	return nil
+	s.closeOnce.Do(func() {
+		close(s.stopFlush)
+		<-s.flushDone
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		flushErr := s.flushStock(ctx)
+		if err := s.sqlDB.Close(); err != nil {
+			s.closeErr = fmt.Errorf("close %s: %w", s.dialect, err)
+			return
+		}
+		if flushErr != nil {
+			s.closeErr = fmt.Errorf("close %s: %w", s.dialect, flushErr)
+		}
+	})
+	return s.closeErr
 }
 
 // Dialect is DialectMySQL or DialectSQLite.
