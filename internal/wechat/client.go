@@ -153,9 +153,9 @@ func New(cfg Config) (*Client, error) {
 // but bounds each phase of a connection.
 func defaultHTTPClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
+		Proxy:             http.ProxyFromEnvironment,
+		DialContext:       (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2: true,
 		// Every call goes to one host: keep as many idle connections as
 		// requests run at once, or each burst closes and redials (measured in
 		// docs/benchmarks.md).
