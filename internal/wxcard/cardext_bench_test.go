@@ -16,7 +16,7 @@ import (
 
 // benchProvider is a provider over a loopback emulator with the api_ticket
 // already in c.
-func benchProvider(b *testing.B, c wechat.Cache) *wxcard.Provider {
+func benchProvider(b *testing.B, c wechat.Cache, recheck time.Duration) *wxcard.Provider {
 	b.Helper()
 	srv := httptest.NewServer(sandbox.New(sandbox.Options{}))
 	b.Cleanup(srv.Close)
@@ -24,8 +24,9 @@ func benchProvider(b *testing.B, c wechat.Cache) *wxcard.Provider {
 		BaseURL: srv.URL,
 		AppID:   sandbox.DefaultAppID, AppSecret: sandbox.DefaultAppSecret,
 		MiniAppID: sandbox.DefaultMiniAppID, MiniAppSecret: sandbox.DefaultMiniAppSecret,
-		Timeout: 5 * time.Second,
-		Cache:   c,
+		Timeout:           5 * time.Second,
+		Cache:             c,
+		CredentialRecheck: recheck,
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -43,15 +44,20 @@ var benchExtSink string
 // BenchmarkIssueParams builds and signs one cardExt end to end with a warm
 // api_ticket: ticket lookup, fresh nonce, signature, JSON.
 func BenchmarkIssueParams(b *testing.B) {
+	redis := func(b *testing.B) wechat.Cache {
+		rdb, prefix := testenv.Redis(b)
+		return cache.NewRedisFromClient(rdb, prefix)
+	}
+	// held: the ticket from process memory (the default); memory, redis: the
+	// cache read on every call.
 	caches := []struct {
-		name string
-		open func(b *testing.B) wechat.Cache
+		name    string
+		open    func(b *testing.B) wechat.Cache
+		recheck time.Duration
 	}{
-		{"memory", func(*testing.B) wechat.Cache { return cache.NewMemory() }},
-		{"redis", func(b *testing.B) wechat.Cache {
-			rdb, prefix := testenv.Redis(b)
-			return cache.NewRedisFromClient(rdb, prefix)
-		}},
+		{"held", redis, 0},
+		{"memory", func(*testing.B) wechat.Cache { return cache.NewMemory() }, -1},
+		{"redis", redis, -1},
 	}
 	cards := []struct {
 		name string
@@ -67,7 +73,7 @@ func BenchmarkIssueParams(b *testing.B) {
 	for _, cc := range caches {
 		for _, card := range cards {
 			b.Run(cc.name+"/"+card.name, func(b *testing.B) {
-				p := benchProvider(b, cc.open(b))
+				p := benchProvider(b, cc.open(b), cc.recheck)
 				ctx := context.Background()
 				b.ReportAllocs()
 				for b.Loop() {
