@@ -63,7 +63,7 @@ func parseFlags(args []string) (options, error) {
 	fs.Int64Var(&o.maxRequests, "max-requests", 5_000_000, "upper bound on the requests of one phase")
 	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "upper bound on the whole run")
 	fs.StringVar(&o.mysql, "mysql", "root:@tcp(127.0.0.1:3306)/", "MySQL/MariaDB server (DSN ending in /); a fresh database is made and dropped")
-	fs.StringVar(&o.mysqlParams, "mysql-params", "", "extra DSN parameters for the server, e.g. interpolateParams=true (an experiment: the default is the service's own DSN)")
+	fs.StringVar(&o.mysqlParams, "mysql-params", "", "extra DSN parameters for the server, e.g. interpolateParams=false (an experiment: the default is the service's own DSN)")
 	fs.IntVar(&o.cards, "decrypt-cards", 1, "cards the decrypt codes are spread over (an experiment: 1 is one campaign card)")
 	fs.StringVar(&o.redis, "redis", "redis://127.0.0.1:6379/0", "Redis; a fresh key prefix is used and its keys deleted")
 	fs.BoolVar(&o.pprof, "pprof", false, "capture the server's CPU profile in the card-ext and decrypt windows (server built with a pprof listener)")
