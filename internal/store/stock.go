@@ -87,16 +87,22 @@ func (s *Store) flushStockLoop(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(stockFlushEvery)
 	defer t.Stop()
+	failing := false // logged once per outage, not every tick
 	for {
 		select {
 		case <-stop:
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			if err := s.flushStock(ctx); err != nil {
-				s.log.Warn("stock flush failed; will retry", "err", err)
-			}
+			err := s.flushStock(ctx)
 			cancel()
+			switch {
+			case err != nil && !failing:
+				s.log.Warn("stock counts not written; retrying until the database answers", "err", err)
+			case err == nil && failing:
+				s.log.Info("stock counts written again")
+			}
+			failing = err != nil
 		}
 	}
 }
