@@ -20,6 +20,10 @@ const stockFlushEvery = 100 * time.Millisecond
 type stockLedger struct {
 	mu      sync.Mutex
 	pending map[string]int64
+	// flushing is held for a whole flush, so that a read or write that settles
+	// the ledger also waits for counts another flush has taken but not yet
+	// written.
+	flushing sync.Mutex
 }
 
 func (l *stockLedger) add(cardID string) {
@@ -58,6 +62,8 @@ func (l *stockLedger) putBack(m map[string]int64) {
 // flushStock counts the pending received codes off their cards' stock, never
 // below zero. Counts that fail stay pending for the next flush.
 func (s *Store) flushStock(ctx context.Context) error {
+	s.stock.flushing.Lock()
+	defer s.stock.flushing.Unlock()
 	m := s.stock.take()
 	for id, n := range m {
 		err := s.retryDeadlock(ctx, func() error {
