@@ -79,8 +79,8 @@ func (c *CardCache) GetCard(ctx context.Context, cardID string) (Card, error) {
 	}
 }
 
-// Forget drops cardID, so the next GetCard reads the store.
-func (c *CardCache) Forget(cardID string) {
+// forget drops cardID, so the next GetCard reads the store.
+func (c *CardCache) forget(cardID string) {
 	c.mu.Lock()
 	delete(c.cards, cardID)
 	c.gen++
@@ -100,6 +100,6 @@ type cardWriter struct {
 func (w cardWriter) UpsertCard(ctx context.Context, card Card) error {
 	err := w.CardStore.UpsertCard(ctx, card)
 	// Dropped on failure too: the write may have happened.
-	w.cache.Forget(card.CardID)
+	w.cache.forget(card.CardID)
 	return err
 }

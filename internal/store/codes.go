@@ -79,23 +79,16 @@ func (s *Store) recordCode(ctx context.Context, row codeRow) (codeRow, bool, err
 			return codeRow{}, false, errors.New("row neither inserted nor found")
 		}
 	}
-	set := map[string]any{}
-	if existing.OpenID != row.OpenID {
-		set["openid"] = row.OpenID
-	}
-	if existing.Status != row.Status {
-		set["status"] = row.Status
-	}
-	if existing.OuterStr != row.OuterStr {
-		set["outer_str"] = row.OuterStr
-	}
-	if row.ConsumedAt != nil && (existing.ConsumedAt == nil || !existing.ConsumedAt.Equal(*row.ConsumedAt)) {
-		set["consumed_at"] = *row.ConsumedAt
-	}
-	if len(set) == 0 {
+	unchanged := existing.OpenID == row.OpenID && existing.Status == row.Status && existing.OuterStr == row.OuterStr &&
+		(row.ConsumedAt == nil || existing.ConsumedAt != nil && existing.ConsumedAt.Equal(*row.ConsumedAt))
+	if unchanged {
 		return existing, false, nil
 	}
-	set["updated_at"] = row.UpdatedAt
+	set := map[string]any{"openid": row.OpenID, "status": row.Status, "outer_str": row.OuterStr, "updated_at": row.UpdatedAt}
+	if row.ConsumedAt != nil {
+		set["consumed_at"] = *row.ConsumedAt
+		existing.ConsumedAt = row.ConsumedAt
+	}
 	err = s.retryDeadlock(ctx, func() error {
 		return s.db.WithContext(ctx).Model(&codeRow{}).Where("card_id = ? AND code = ?", row.CardID, row.Code).
 			Updates(set).Error
@@ -104,9 +97,6 @@ func (s *Store) recordCode(ctx context.Context, row codeRow) (codeRow, bool, err
 		return codeRow{}, false, err
 	}
 	existing.OpenID, existing.Status, existing.OuterStr, existing.UpdatedAt = row.OpenID, row.Status, row.OuterStr, row.UpdatedAt
-	if row.ConsumedAt != nil {
-		existing.ConsumedAt = row.ConsumedAt
-	}
 	return existing, false, nil
 }
 

@@ -98,12 +98,9 @@ type credSource struct {
 	lockTTL time.Duration
 	fetch   func(ctx context.Context) (string, time.Duration, error)
 	flights singleflight.Group
-	// recheck is how long a credential read from the cache is served from
-	// held before the cache is read again; 0 reads the cache on every call.
-	recheck time.Duration
 	// held is the last credential this process saw: it serves calls for up to
-	// recheck after it was read, and while the cache is down as long as it is
-	// valid.
+	// the client's recheck after it was read, and while the cache is down as
+	// long as it is valid.
 	held atomic.Pointer[heldEntry]
 }
 
@@ -121,7 +118,6 @@ func (c *Client) newCredSource(what, api string, fetch func(context.Context) (st
 		// The holder's fetch is one call bounded by the Timeout; the lease
 		// outlives it a little so that no second refresher starts meanwhile.
 		lockTTL: c.timeout + time.Second,
-		recheck: c.recheck,
 		fetch:   fetch,
 	}
 }
@@ -194,13 +190,13 @@ func (s *credSource) get(ctx context.Context) (string, error) {
 	return s.refresh(ctx, "")
 }
 
-// recent returns the process's copy when the cache confirmed it less than
-// recheck ago and it is neither expired nor due for a refresh. Serving it
-// saves a cache round trip and a decode on every call; the cost is that a
-// credential another instance replaced is noticed up to recheck later, which
-// WeChat's overlap (the old token keeps working about 5 minutes) absorbs.
+// recent returns the process's copy when the cache confirmed it less than the
+// client's recheck ago and it is neither expired nor due for a refresh.
+// Serving it saves a cache round trip and a decode on every call; the cost is
+// that a credential another instance replaced is noticed up to recheck later,
+// which WeChat's overlap (the old token keeps working about 5 minutes) absorbs.
 func (s *credSource) recent() (string, bool) {
-	if s.recheck <= 0 {
+	if s.c.recheck <= 0 {
 		return "", false
 	}
 	h := s.held.Load()
@@ -208,7 +204,7 @@ func (s *credSource) recent() (string, bool) {
 		return "", false
 	}
 	now := time.Now()
-	if now.Sub(h.confirmed) < s.recheck && h.valid(now) && !h.due(now) {
+	if now.Sub(h.confirmed) < s.c.recheck && h.valid(now) && !h.due(now) {
 		return h.Value, true
 	}
 	return "", false
