@@ -79,11 +79,13 @@ func (c *CardCache) GetCard(ctx context.Context, cardID string) (Card, error) {
 	}
 }
 
-// forget drops cardID, so the next GetCard reads the store.
+// forget drops cardID, so the next GetCard reads the store: a load already
+// under way (it may have read the old row) is neither kept nor joined.
 func (c *CardCache) forget(cardID string) {
 	c.mu.Lock()
 	delete(c.cards, cardID)
 	c.gen++
+	c.loads.Forget(cardID)
 	c.mu.Unlock()
 }
 

@@ -200,3 +200,33 @@ func TestCardCacheLoadOverlappingAWriteIsNotKept(t *testing.T) {
 		t.Errorf("title = %q, want new: a load that overlapped a write was kept", got)
 	}
 }
+
+func TestCardCacheReadAfterAWriteDoesNotJoinAnOlderLoad(t *testing.T) {
+	cache, counting, _ := newCardCacheEnv(t)
+	ctx := context.Background()
+	if err := counting.CardStore.UpsertCard(ctx, testCard("pJoin", "old")); err != nil {
+		t.Fatal(err)
+	}
+	counting.gate = make(chan struct{}, 2)
+	go func() { _, _ = cache.GetCard(ctx, "pJoin") }() // holds the old row, not yet answered
+	for counting.reads.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if err := cache.Writer().UpsertCard(ctx, testCard("pJoin", "new")); err != nil {
+		t.Fatal(err)
+	}
+	after := make(chan service.Card, 1)
+	go func() {
+		card, err := cache.GetCard(ctx, "pJoin") // starts after the write returned
+		if err != nil {
+			t.Error(err)
+		}
+		after <- card
+	}()
+	time.Sleep(20 * time.Millisecond) // let it reach the cache while the old load is still held
+	counting.gate <- struct{}{}
+	counting.gate <- struct{}{}
+	if got := (<-after).Title; got != "new" {
+		t.Errorf("title = %q, want new: a read that began after the write joined a load that began before it", got)
+	}
+}
