@@ -24,8 +24,12 @@ func (s *Store) UpsertCard(ctx context.Context, c service.Card) error {
 	if c.CardID == "" {
 		return errors.New("upsert card: empty card id")
 	}
-	// Codes received before this write count against the stock it replaces.
-	s.settleStock(ctx)
+	// The row written is the whole truth about the card, stock included (the
+	// provider's figure, or a row read through this Store, which counted the
+	// ledger): counts received before it are dropped once it is written.
+	s.stock.writing.Lock()
+	defer s.stock.writing.Unlock()
+	before := s.stock.count(c.CardID)
 	t := now()
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = t
@@ -45,12 +49,15 @@ func (s *Store) UpsertCard(ctx context.Context, c service.Card) error {
 			"get_limit", "definition", "updated_at",
 		}),
 	}).Create(&row).Error
-	return wrapf(err, "upsert card %s", c.CardID)
+	if err != nil {
+		return wrapf(err, "upsert card %s", c.CardID)
+	}
+	s.stock.written(c.CardID, before)
+	return nil
 }
 
 // GetCard returns service.ErrNotFound when the card is not in the catalogue.
 func (s *Store) GetCard(ctx context.Context, cardID string) (service.Card, error) {
-	s.settleStock(ctx)
 	var row cardRow
 	if err := s.db.WithContext(ctx).Where("card_id = ?", cardID).Take(&row).Error; err != nil {
 		return service.Card{}, wrapf(err, "get card %s", cardID)
@@ -59,13 +66,12 @@ func (s *Store) GetCard(ctx context.Context, cardID string) (service.Card, error
 	if err != nil {
 		return service.Card{}, fmt.Errorf("get card %s: %w", cardID, err)
 	}
-	return c, nil
+	return s.counted(c), nil
 }
 
 // ListCards returns a page of cards, newest first, and how many match the filter.
 // Count 0 means DefaultPageSize; counts above MaxPageSize are capped.
 func (s *Store) ListCards(ctx context.Context, f service.CardFilter) ([]service.Card, int64, error) {
-	s.settleStock(ctx)
 	offset, count := page(f.Offset, f.Count)
 	filtered := func() *gorm.DB {
 		q := s.db.WithContext(ctx).Model(&cardRow{})
@@ -88,13 +94,15 @@ func (s *Store) ListCards(ctx context.Context, f service.CardFilter) ([]service.
 	if err != nil {
 		return nil, 0, fmt.Errorf("list cards: %w", err)
 	}
+	for i := range cards {
+		cards[i] = s.counted(cards[i])
+	}
 	return cards, total, nil
 }
 
 // ListIssuableCards returns the cards that passed review, have stock and are in
 // date at the time given, newest first.
 func (s *Store) ListIssuableCards(ctx context.Context, at time.Time) ([]service.Card, error) {
-	s.settleStock(ctx)
 	var rows []cardRow
 	err := s.db.WithContext(ctx).
 		Where("status = ? AND quantity > 0", string(service.CardVerifyOK)).
@@ -109,7 +117,7 @@ func (s *Store) ListIssuableCards(ctx context.Context, at time.Time) ([]service.
 	}
 	out := cards[:0]
 	for _, c := range cards {
-		if c.Issuable(at) {
+		if c = s.counted(c); c.Issuable(at) {
 			out = append(out, c)
 		}
 	}

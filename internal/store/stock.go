@@ -2,90 +2,98 @@ package store
 
 import (
 	"context"
+	"maps"
 	"sync"
 	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/wxcoupon/coupon/internal/service"
 )
 
 // stockFlushEvery is how often codes received are counted off the cards'
-// local stock.
+// local stock in the database.
 const stockFlushEvery = 100 * time.Millisecond
 
-// stockLedger collects the codes received per card until they are counted off
-// the card's local stock in one statement. The local stock only mirrors
-// WeChat's, which WeChat enforces on wx.addCard and sync corrects; counting
-// it off per code put every first receipt of a campaign through one row lock
-// (docs/benchmarks.md). Reads through this Store settle the ledger first, and
-// Close flushes it, so only a crash can lose a count (at most
-// stockFlushEvery of them, until the next sync).
+// stockLedger holds the codes received per card that are not yet counted off
+// the card's stock in the database. The local stock only mirrors WeChat's,
+// which WeChat enforces on wx.addCard and sync corrects; counting it off per
+// code put every first receipt of a campaign through one row lock
+// (docs/benchmarks.md). This Store's reads subtract what the ledger holds, a
+// flush writes it every stockFlushEvery and on Close, so only a crash loses
+// counts (at most stockFlushEvery of them, until the next sync).
 type stockLedger struct {
-	mu      sync.Mutex
-	pending map[string]int64
-	// flushing is held for a whole flush, so that a read or write that settles
-	// the ledger also waits for counts another flush has taken but not yet
-	// written.
-	flushing sync.Mutex
+	mu     sync.Mutex
+	counts map[string]int64
+	// writing is held by a flush and by a write of a card's whole row, so
+	// that counts are never written twice nor after the row that replaced
+	// them.
+	writing sync.Mutex
 }
 
 func (l *stockLedger) add(cardID string) {
 	l.mu.Lock()
-	if l.pending == nil {
-		l.pending = make(map[string]int64)
+	if l.counts == nil {
+		l.counts = make(map[string]int64)
 	}
-	l.pending[cardID]++
+	l.counts[cardID]++
 	l.mu.Unlock()
 }
 
-// take empties the ledger and returns what it held (nil when nothing).
-func (l *stockLedger) take() map[string]int64 {
+func (l *stockLedger) count(cardID string) int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.pending) == 0 {
-		return nil
-	}
-	m := l.pending
-	l.pending = nil
-	return m
+	return l.counts[cardID]
 }
 
-// putBack returns counts that could not be written.
-func (l *stockLedger) putBack(m map[string]int64) {
+func (l *stockLedger) snapshot() map[string]int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.pending == nil {
-		l.pending = make(map[string]int64, len(m))
+	return maps.Clone(l.counts)
+}
+
+// written takes n counts of cardID off the ledger once the database has them
+// (or a write replaced them); counts added meanwhile stay.
+func (l *stockLedger) written(cardID string, n int64) {
+	if n == 0 {
+		return
 	}
-	for id, n := range m {
-		l.pending[id] += n
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.counts[cardID] -= n; l.counts[cardID] <= 0 {
+		delete(l.counts, cardID)
 	}
 }
 
-// flushStock counts the pending received codes off their cards' stock, never
-// below zero. Counts that fail stay pending for the next flush.
+// counted is c with the codes received here but not yet written counted off
+// its stock (never below zero).
+func (s *Store) counted(c service.Card) service.Card {
+	if n := s.stock.count(c.CardID); n > 0 {
+		c.Quantity = max(c.Quantity-n, 0)
+	}
+	return c
+}
+
+// flushStock writes the ledger's counts, never taking a stock below zero.
+// Counts that fail stay for the next flush. Failures are not traced
+// statement by statement: the flush loop reports an outage once.
 func (s *Store) flushStock(ctx context.Context) error {
-	s.stock.flushing.Lock()
-	defer s.stock.flushing.Unlock()
-	m := s.stock.take()
-	for id, n := range m {
+	s.stock.writing.Lock()
+	defer s.stock.writing.Unlock()
+	quiet := s.db.Session(&gorm.Session{Logger: logger.Discard, Context: ctx})
+	for id, n := range s.stock.snapshot() {
 		err := s.retryDeadlock(ctx, func() error {
-			return s.db.WithContext(ctx).Exec(
+			return quiet.Exec(
 				"UPDATE cards SET quantity = CASE WHEN quantity > ? THEN quantity - ? ELSE 0 END WHERE card_id = ?",
 				n, n, id).Error
 		})
 		if err != nil {
-			s.stock.putBack(m)
 			return wrapf(err, "count %d received codes off the stock of card %s", n, id)
 		}
-		delete(m, id)
+		s.stock.written(id, n)
 	}
 	return nil
-}
-
-// settleStock flushes the ledger before a read of the catalogue, so that this
-// process reads its own counts; a failure is logged and the read goes on.
-func (s *Store) settleStock(ctx context.Context) {
-	if err := s.flushStock(ctx); err != nil {
-		s.log.WarnContext(ctx, "stock not settled before a read", "err", err)
-	}
 }
 
 // flushStockLoop flushes the ledger every stockFlushEvery until stop closes.
