@@ -104,6 +104,12 @@ func (s CodeStatus) Valid() bool {
 	return false
 }
 
+// Final reports whether a code in status s can no longer be used or move on:
+// WeChat never takes a code back from consumed, unavailable or deleted.
+func (s CodeStatus) Final() bool {
+	return s == CodeConsumed || s == CodeUnavailable || s == CodeDeleted
+}
+
 // IssuedCode is one code of a card held by a user.
 type IssuedCode struct {
 	CardID     string

@@ -120,7 +120,7 @@ func (s *Events) apply(ctx context.Context, e PushedEvent) error {
 // the giver's old code as gifted (for custom codes the code itself moves).
 func (s *Events) received(ctx context.Context, e PushedEvent) error {
 	if e.FromFriend && e.OldCode != "" && e.OldCode != e.Code {
-		if err := s.setIf(ctx, e.CardID, e.OldCode, "", CodeGifted, e.CreatedAt, CodeIssued, CodeGifted); err != nil {
+		if err := s.codes.MoveCode(ctx, e.CardID, e.OldCode, "", CodeGifted, CodeIssued, CodeGifted); err != nil {
 			return err
 		}
 	}
@@ -145,27 +145,7 @@ func (s *Events) received(ctx context.Context, e PushedEvent) error {
 
 // move sets a code's status when it is held by the event's user and in one of from.
 func (s *Events) move(ctx context.Context, e PushedEvent, to CodeStatus, from ...CodeStatus) error {
-	return s.setIf(ctx, e.CardID, e.Code, e.OpenID, to, e.CreatedAt, from...)
-}
-
-func (s *Events) setIf(ctx context.Context, cardID, code, holder string, to CodeStatus, at time.Time, from ...CodeStatus) error {
-	rec, err := s.codes.GetCode(ctx, cardID, code)
-	if errors.Is(err, ErrNotFound) {
-		return nil // not ours to track (never received through this service)
-	}
-	if err != nil {
-		return err
-	}
-	if holder != "" && rec.OpenID != holder {
-		return nil // the code moved on since
-	}
-	for _, f := range from {
-		if rec.Status == f {
-			_, err := s.codes.SetCodeStatus(ctx, cardID, code, to, at)
-			return err
-		}
-	}
-	return nil
+	return s.codes.MoveCode(ctx, e.CardID, e.Code, e.OpenID, to, from...)
 }
 
 // consumed records a consumption, creating the record if the code was never seen.

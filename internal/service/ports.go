@@ -35,8 +35,9 @@ type CodeStore interface {
 	// RecordCode stores the code for its holder. When the (card, code) pair is new it
 	// is inserted, the card's local stock (a mirror of WeChat's) is decremented
 	// once (never below zero; the store may batch that, its own reads see it),
-	// and created is true. When it exists, holder, status and
-	// outer_str are updated (received_at is kept) and created is false.
+	// and created is true. When it exists, holder, status and outer_str are
+	// updated (received_at is kept; a final status is never replaced by one that
+	// is not, see CodeStatus.Final) and created is false.
 	RecordCode(ctx context.Context, c IssuedCode) (stored IssuedCode, created bool, err error)
 	// GetCode returns ErrNotFound when the code was never recorded.
 	GetCode(ctx context.Context, cardID, code string) (IssuedCode, error)
@@ -49,6 +50,10 @@ type CodeStore interface {
 	// SetCodeStatus moves a recorded code to status; consumed_at is set to at when
 	// the status is consumed. It returns ErrNotFound when the code was never recorded.
 	SetCodeStatus(ctx context.Context, cardID, code string, status CodeStatus, at time.Time) (IssuedCode, error)
+	// MoveCode sets a recorded code's status to to, in one step, only while its
+	// status is one of from and, when holder is not empty, it is held by holder.
+	// A code never recorded, or not in that state, is left as it is.
+	MoveCode(ctx context.Context, cardID, code, holder string, to CodeStatus, from ...CodeStatus) error
 	// ChangeCode re-keys a recorded code (card/code/update). It returns ErrNotFound
 	// when oldCode was never recorded and ErrConflict when newCode exists for the card.
 	ChangeCode(ctx context.Context, cardID, oldCode, newCode string) error

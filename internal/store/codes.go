@@ -79,12 +79,22 @@ func (s *Store) recordCode(ctx context.Context, row codeRow) (codeRow, bool, err
 			return codeRow{}, false, errors.New("row neither inserted nor found")
 		}
 	}
+	// A code never goes back from a final status (a consumption that landed
+	// after the caller read WeChat's state, say); the UPDATE checks it again
+	// against the row as it is then.
+	if service.CodeStatus(existing.Status).Final() && !service.CodeStatus(row.Status).Final() {
+		row.Status = existing.Status
+	}
 	unchanged := existing.OpenID == row.OpenID && existing.Status == row.Status && existing.OuterStr == row.OuterStr &&
 		(row.ConsumedAt == nil || existing.ConsumedAt != nil && existing.ConsumedAt.Equal(*row.ConsumedAt))
 	if unchanged {
 		return existing, false, nil
 	}
 	set := map[string]any{"openid": row.OpenID, "status": row.Status, "outer_str": row.OuterStr, "updated_at": row.UpdatedAt}
+	guarded := !service.CodeStatus(row.Status).Final()
+	if guarded {
+		set["status"] = gorm.Expr("CASE WHEN status IN ? THEN status ELSE ? END", finalStatuses, row.Status)
+	}
 	if row.ConsumedAt != nil {
 		set["consumed_at"] = *row.ConsumedAt
 		existing.ConsumedAt = row.ConsumedAt
@@ -96,9 +106,20 @@ func (s *Store) recordCode(ctx context.Context, row codeRow) (codeRow, bool, err
 	if err != nil {
 		return codeRow{}, false, err
 	}
+	if guarded {
+		// The guard may have kept a status set meanwhile: return the row as stored.
+		stored, found, err := s.findCode(ctx, row.CardID, row.Code)
+		if err == nil && !found {
+			err = gorm.ErrRecordNotFound
+		}
+		return stored, false, err
+	}
 	existing.OpenID, existing.Status, existing.OuterStr, existing.UpdatedAt = row.OpenID, row.Status, row.OuterStr, row.UpdatedAt
 	return existing, false, nil
 }
+
+// finalStatuses are the statuses a code never leaves (service.CodeStatus.Final).
+var finalStatuses = []string{string(service.CodeConsumed), string(service.CodeUnavailable), string(service.CodeDeleted)}
 
 // findCode reads the row of (cardID, code); found is false when there is none.
 func (s *Store) findCode(ctx context.Context, cardID, code string) (codeRow, bool, error) {
@@ -249,6 +270,30 @@ WHERE card_id = ? AND code = ?`,
 		return service.IssuedCode{}, wrapf(err, "set code %s of card %s to %s", code, cardID, status)
 	}
 	return toCode(stored, ""), nil
+}
+
+// MoveCode sets the status of a recorded code to to in one statement, only
+// while its status is one of from and, when holder is not empty, openid is
+// holder; otherwise, or when the code was never recorded, nothing changes.
+func (s *Store) MoveCode(ctx context.Context, cardID, code, holder string, to service.CodeStatus, from ...service.CodeStatus) error {
+	if !to.Valid() {
+		return fmt.Errorf("move code %s of card %s: unknown status %q", code, cardID, to)
+	}
+	if len(from) == 0 {
+		return nil
+	}
+	froms := make([]string, len(from))
+	for i, f := range from {
+		froms[i] = string(f)
+	}
+	err := s.retryDeadlock(ctx, func() error {
+		q := s.db.WithContext(ctx).Model(&codeRow{}).Where("card_id = ? AND code = ? AND status IN ?", cardID, code, froms)
+		if holder != "" {
+			q = q.Where("openid = ?", holder)
+		}
+		return q.Updates(map[string]any{"status": string(to), "updated_at": now()}).Error
+	})
+	return wrapf(err, "move code %s of card %s to %s", code, cardID, to)
 }
 
 // ChangeCode re-keys a recorded code of cardID from oldCode to newCode in one

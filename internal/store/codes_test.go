@@ -427,3 +427,39 @@ func testCountCodes(t *testing.T, s *store.Store) {
 		})
 	}
 }
+
+func testMoveCode(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	mustRecord(t, s, service.IssuedCode{CardID: "pMove", Code: "m1", OpenID: "oAlice", Status: service.CodeIssued, ReceivedAt: base})
+	mustRecord(t, s, service.IssuedCode{CardID: "pMove", Code: "m2", OpenID: "oAlice", Status: service.CodeConsumed,
+		ReceivedAt: base, ConsumedAt: &base})
+	steps := []struct {
+		name   string
+		code   string
+		holder string
+		to     service.CodeStatus
+		from   []service.CodeStatus
+		want   service.CodeStatus
+	}{
+		{"another holder's code stays", "m1", "oBob", service.CodeDeleted, []service.CodeStatus{service.CodeIssued}, service.CodeIssued},
+		{"a state not listed stays", "m1", "oAlice", service.CodeIssued, []service.CodeStatus{service.CodeGifted}, service.CodeIssued},
+		{"the holder's issued code is gifted", "m1", "oAlice", service.CodeGifted, []service.CodeStatus{service.CodeIssued}, service.CodeGifted},
+		{"any holder when none is named", "m1", "", service.CodeIssued, []service.CodeStatus{service.CodeGifted}, service.CodeIssued},
+		{"a consumed code is not deleted", "m2", "oAlice", service.CodeDeleted, []service.CodeStatus{service.CodeIssued, service.CodeGifted}, service.CodeConsumed},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if err := s.MoveCode(ctx, "pMove", st.code, st.holder, st.to, st.from...); err != nil {
+				t.Fatalf("MoveCode: %v", err)
+			}
+			if got := mustGetCode(t, s, "pMove", st.code).Status; got != st.want {
+				t.Errorf("status = %s, want %s", got, st.want)
+			}
+		})
+	}
+	t.Run("unknown code is left alone", func(t *testing.T) {
+		if err := s.MoveCode(ctx, "pMove", "nope", "", service.CodeDeleted, service.CodeIssued); err != nil {
+			t.Errorf("MoveCode(unknown) = %v, want nil", err)
+		}
+	})
+}

@@ -68,6 +68,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"list codes by card", testListCodesByCard},
 		{"set code status", testSetCodeStatus},
 		{"set code status concurrently", testSetCodeStatusConcurrent},
+		{"move code only from the given states", testMoveCode},
 		{"change code", testChangeCode},
 		{"count codes", testCountCodes},
 		{"admins", testAdmins},
@@ -352,6 +353,14 @@ func testRecordCode(t *testing.T, s *store.Store) {
 				Status: service.CodeConsumed, OuterStr: "gift", ConsumedAt: &consumed},
 			want: service.IssuedCode{CardID: "pStock", Code: "111222333444", OpenID: "oBob",
 				Status: service.CodeConsumed, OuterStr: "gift", ReceivedAt: base, ConsumedAt: &consumed},
+			wantStock: 9,
+		},
+		{
+			name: "a consumed code is not moved back to issued",
+			in: service.IssuedCode{CardID: "pStock", Code: "111222333444", OpenID: "oBob",
+				Status: service.CodeIssued, OuterStr: "late", ReceivedAt: base.Add(time.Hour)},
+			want: service.IssuedCode{CardID: "pStock", Code: "111222333444", OpenID: "oBob",
+				Status: service.CodeConsumed, OuterStr: "late", ReceivedAt: base, ConsumedAt: &consumed},
 			wantStock: 9,
 		},
 		{
