@@ -296,6 +296,15 @@ func TestMerchantCardListAndDetail(t *testing.T) {
 	if page := m.cards(t, ""); len(page.Cards) != 5 || page.Total != 5 {
 		t.Errorf("cards without paging = %d, total %d; want 5, 5", len(page.Cards), page.Total)
 	}
+	// The detail reads the card from WeChat, which does not say when it was
+	// created: created_at stays the catalogue's.
+	listed := m.cards(t, "").Cards[0]
+	time.Sleep(20 * time.Millisecond)
+	for range 2 {
+		if got := m.card(t, listed.CardID).CreatedAt; !got.Equal(listed.CreatedAt) {
+			t.Errorf("detail created_at = %v, want the listed %v", got, listed.CreatedAt)
+		}
+	}
 
 	for _, f := range []struct {
 		status string

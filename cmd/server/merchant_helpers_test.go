@@ -190,6 +190,7 @@ type adminCardJSON struct {
 		EndTimestamp   int64  `json:"end_timestamp"`
 	} `json:"date_info"`
 	UseCustomCode bool            `json:"use_custom_code"`
+	CreatedAt     time.Time       `json:"created_at"`
 	Issued        int64           `json:"issued"`
 	Consumed      int64           `json:"consumed"`
 	Card          json.RawMessage `json:"card"`

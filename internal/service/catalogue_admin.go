@@ -159,6 +159,13 @@ func (c *Catalogue) refresh(ctx context.Context, cardID string) (Card, error) {
 	if err != nil {
 		return Card{}, fmt.Errorf("get card %s: %w", cardID, err)
 	}
+	// The provider does not say when the card was created: the catalogue does.
+	switch local, err := c.cards.GetCard(ctx, cardID); {
+	case err == nil:
+		card.CreatedAt = local.CreatedAt
+	case !errors.Is(err, ErrNotFound):
+		return Card{}, fmt.Errorf("read card %s: %w", cardID, err)
+	}
 	card.UpdatedAt = c.now()
 	if card.CreatedAt.IsZero() {
 		card.CreatedAt = card.UpdatedAt
