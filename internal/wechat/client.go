@@ -252,7 +252,7 @@ func (c *Client) callAuthed(ctx context.Context, r *request, out any) error {
 	}
 	c.log.WarnContext(ctx, "wechat rejected the access_token; replacing it and repeating the call once",
 		"api", r.api, "errcode", errcodeOf(err))
-	fresh, ferr := c.tokens.replace(ctx, tok)
+	fresh, ferr := c.tokens.refresh(ctx, tok)
 	if ferr != nil {
 		return ferr
 	}

@@ -102,6 +102,9 @@ type credSource struct {
 	// the client's recheck after it was read, and while the cache is down as
 	// long as it is valid.
 	held atomic.Pointer[heldEntry]
+	// nextAhead is when (unix ns) a due credential may next be replaced in
+	// the background.
+	nextAhead atomic.Int64
 }
 
 // heldEntry is the process's copy of a credential and when the cache (or
@@ -166,11 +169,21 @@ func (s *credSource) read(ctx context.Context) (entry, bool, error) {
 	return e, true, nil
 }
 
-// get returns the cached credential while it is valid and not due for a
-// refresh, and otherwise refreshes it.
+// get returns the credential while it is valid: from the process's copy when
+// the cache confirmed it less than the client's recheck ago, else from the
+// cache. One that is due for a refresh is still returned, and replaced in the
+// background (refreshAheadIfDue); only a missing or expired one makes the
+// caller wait for a refresh.
+//
+// Serving the process's copy saves a cache round trip and a decode on every
+// call; the cost is that a credential another instance replaced is noticed up
+// to recheck later, which WeChat's overlap (the old token keeps working about
+// 5 minutes) absorbs.
 func (s *credSource) get(ctx context.Context) (string, error) {
-	if v, ok := s.recent(); ok {
-		return v, nil
+	now := time.Now()
+	if h := s.held.Load(); h != nil && now.Sub(h.confirmed) < s.c.recheck && h.valid(now) {
+		s.refreshAheadIfDue(ctx, h.entry, now)
+		return h.Value, nil
 	}
 	e, ok, err := s.read(ctx)
 	if err != nil {
@@ -183,31 +196,30 @@ func (s *credSource) get(ctx context.Context) (string, error) {
 		}
 		return s.refresh(ctx, "")
 	}
-	if now := time.Now(); ok && e.valid(now) && !e.due(now) {
+	if ok && e.valid(now) {
 		s.remember(e)
+		s.refreshAheadIfDue(ctx, e, now)
 		return e.Value, nil
 	}
 	return s.refresh(ctx, "")
 }
 
-// recent returns the process's copy when the cache confirmed it less than the
-// client's recheck ago and it is neither expired nor due for a refresh.
-// Serving it saves a cache round trip and a decode on every call; the cost is
-// that a credential another instance replaced is noticed up to recheck later,
-// which WeChat's overlap (the old token keeps working about 5 minutes) absorbs.
-func (s *credSource) recent() (string, bool) {
-	if s.c.recheck <= 0 {
-		return "", false
+// aheadRetry spaces out attempts to replace a credential that is due but
+// still valid, so that a WeChat that fails or is slow is not asked again on
+// every call (45009, a spent daily quota, must not be retried soon).
+const aheadRetry = 30 * time.Second
+
+// refreshAheadIfDue starts replacing e when it is due, at most once per
+// aheadRetry, without waiting for it.
+func (s *credSource) refreshAheadIfDue(ctx context.Context, e entry, now time.Time) {
+	if !e.due(now) {
+		return
 	}
-	h := s.held.Load()
-	if h == nil {
-		return "", false
+	next := s.nextAhead.Load()
+	if now.UnixNano() < next || !s.nextAhead.CompareAndSwap(next, now.Add(aheadRetry).UnixNano()) {
+		return
 	}
-	now := time.Now()
-	if now.Sub(h.confirmed) < s.c.recheck && h.valid(now) && !h.due(now) {
-		return h.Value, true
-	}
-	return "", false
+	s.startRefresh(ctx, "")
 }
 
 // remember keeps e as the process's copy, confirmed now.
@@ -241,26 +253,12 @@ func (s *credSource) withoutCache(ctx context.Context, stale string, cacheErr er
 	return value, nil
 }
 
-// replace returns a credential other than stale, which WeChat rejected:
-// another instance's newer one if the cache already holds it, else a new one.
-func (s *credSource) replace(ctx context.Context, stale string) (string, error) {
-	return s.refresh(ctx, stale)
-}
-
-// refresh runs obtain once per process for all callers asking at the same
-// time. The shared work does not end with the first caller's context (it
-// has its own deadline); each caller waits at most until its ctx ends.
+// refresh returns a credential other than stale (one WeChat rejected; empty
+// for none): another instance's newer one if the cache holds it, else a new
+// one. It runs obtain once per process for all callers asking at the same
+// time; each caller waits at most until its ctx ends.
 func (s *credSource) refresh(ctx context.Context, stale string) (string, error) {
-	flight := "fresh"
-	if stale != "" {
-		flight = "replace:" + stale
-	}
-	ch := s.flights.DoChan(flight, func() (any, error) {
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.lockTTL+s.c.timeout)
-		defer cancel()
-		v, err := s.obtain(fctx, stale)
-		return v, whenCanceled(fctx, s.api, err)
-	})
+	ch := s.startRefresh(ctx, stale)
 	select {
 	case res := <-ch:
 		if res.Err != nil {
@@ -270,6 +268,21 @@ func (s *credSource) refresh(ctx context.Context, stale string) (string, error) 
 	case <-ctx.Done():
 		return "", &UnavailableError{API: s.api, Err: fmt.Errorf("waiting for the %s: %w", s.what, ctx.Err())}
 	}
+}
+
+// startRefresh joins or starts the process's refresh. The shared work does
+// not end with the first caller's context: it has its own deadline.
+func (s *credSource) startRefresh(ctx context.Context, stale string) <-chan singleflight.Result {
+	flight := "fresh"
+	if stale != "" {
+		flight = "replace:" + stale
+	}
+	return s.flights.DoChan(flight, func() (any, error) {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.lockTTL+s.c.timeout)
+		defer cancel()
+		v, err := s.obtain(fctx, stale)
+		return v, whenCanceled(fctx, s.api, err)
+	})
 }
 
 // obtain returns a usable credential other than stale. When the cached one
@@ -327,7 +340,10 @@ func (s *credSource) refreshLocked(ctx context.Context, stale string, unlock fun
 	}()
 	e, ok, err := s.read(ctx)
 	if err != nil {
-		return "", err
+		if ctx.Err() != nil {
+			return "", err
+		}
+		return s.withoutCache(ctx, stale, err)
 	}
 	now := time.Now()
 	usable := ok && e.valid(now) && e.Value != stale

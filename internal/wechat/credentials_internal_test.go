@@ -1,6 +1,7 @@
 package wechat
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -88,26 +89,100 @@ func TestTokenDueForRefreshIsReplacedAhead(t *testing.T) {
 	}
 	now := time.Now()
 	e.put(entry{Value: old, ExpiresAt: now.Add(3 * time.Minute), RefreshAt: now.Add(-time.Minute)})
+	// Still valid: the caller gets it at once, and the refresh runs meanwhile.
+	if got, err := e.c.AccessToken(e.ctx); err != nil || got != old {
+		t.Fatalf("AccessToken = %q, %v; want the still valid %q", got, err, old)
+	}
+	stored := e.waitReplaced(old)
 	fresh, err := e.c.AccessToken(e.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fresh == old {
-		t.Error("a token due for refresh was not replaced")
+	if fresh == old || fresh != stored.Value {
+		t.Errorf("AccessToken after the refresh = %q; want the new %q", fresh, stored.Value)
 	}
 	if got := e.tokenCalls(); got != 2 {
 		t.Errorf("cgi-bin/token calls = %d; want 2", got)
-	}
-	raw, _, _ := e.cache.Get(e.ctx, e.c.tokens.key)
-	var stored entry
-	if err := json.Unmarshal([]byte(raw), &stored); err != nil || stored.Value != fresh {
-		t.Fatalf("cache holds %q; want the fresh token's entry", raw)
 	}
 	if life := time.Until(stored.ExpiresAt); life < time.Hour || life > 2*time.Hour {
 		t.Errorf("stored token expires in %s; want a little under 2h", life)
 	}
 	if ahead := stored.ExpiresAt.Sub(stored.RefreshAt); ahead < 5*time.Minute {
 		t.Errorf("refresh %s before expiry; want at least 5 minutes", ahead)
+	}
+}
+
+func TestFailingRefreshAheadNeitherBlocksNorRepeats(t *testing.T) {
+	t.Parallel()
+	for _, f := range []struct {
+		name             string
+		errcode, delayMS int
+	}{
+		{"daily quota spent", 45009, 0},
+		{"slower than the timeout", 0, 3000},
+	} {
+		t.Run(f.name, func(t *testing.T) {
+			t.Parallel()
+			e := newInternalEnv(t)
+			old, err := e.c.AccessToken(e.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now()
+			e.put(entry{Value: old, ExpiresAt: now.Add(3 * time.Minute), RefreshAt: now.Add(-time.Minute)})
+			e.fault(apiToken, f.errcode, f.delayMS, 100)
+			start := time.Now()
+			for range 20 {
+				if got, err := e.c.AccessToken(e.ctx); err != nil || got != old {
+					t.Fatalf("AccessToken = %q, %v; want the still valid %q", got, err, old)
+				}
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("20 calls took %s: callers waited for the refresh", d)
+			}
+			time.Sleep(2500 * time.Millisecond) // the one background attempt ends (2 s timeout)
+			if got := e.tokenCalls(); got != 2 {
+				t.Errorf("cgi-bin/token calls = %d for 20 calls in the refresh window; want 2 (one attempt ahead)", got)
+			}
+		})
+	}
+}
+
+// waitReplaced waits for the cache to hold an access_token other than old.
+func (e *internalEnv) waitReplaced(old string) entry {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		raw, _, _ := e.cache.Get(e.ctx, e.c.tokens.key)
+		var stored entry
+		if json.Unmarshal([]byte(raw), &stored) == nil && stored.Value != "" && stored.Value != old {
+			return stored
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("cache still holds %q; want a new token", raw)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// fault makes the emulator's next times calls to path fail.
+func (e *internalEnv) fault(path string, errcode, delayMS, times int) {
+	e.t.Helper()
+	f := map[string]any{"path": path, "times": times}
+	if errcode != 0 {
+		f["errcode"] = errcode
+	}
+	if delayMS != 0 {
+		f["delay_ms"] = delayMS
+	}
+	body, _ := json.Marshal(f)
+	resp, err := http.Post(e.url+"/sandbox/faults", "application/json", bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("sandbox/faults: %s", resp.Status)
 	}
 }
 
@@ -169,7 +244,7 @@ func TestReplaceUsesNewerTokenFromCache(t *testing.T) {
 	t.Parallel()
 	e := newInternalEnv(t)
 	e.put(newEntry("newer-token", time.Now(), 7200*time.Second))
-	got, err := e.c.tokens.replace(e.ctx, "rejected-token")
+	got, err := e.c.tokens.refresh(e.ctx, "rejected-token")
 	if err != nil || got != "newer-token" {
 		t.Fatalf("replace = %q, %v; want the newer token already cached", got, err)
 	}
@@ -177,7 +252,7 @@ func TestReplaceUsesNewerTokenFromCache(t *testing.T) {
 		t.Errorf("cgi-bin/token calls = %d; want 0", got)
 	}
 	// Replacing the token the cache holds fetches a new one.
-	fresh, err := e.c.tokens.replace(e.ctx, "newer-token")
+	fresh, err := e.c.tokens.refresh(e.ctx, "newer-token")
 	if err != nil || fresh == "newer-token" || fresh == "" {
 		t.Fatalf("replace(cached) = %q, %v; want a new token", fresh, err)
 	}

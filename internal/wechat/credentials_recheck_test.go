@@ -90,7 +90,7 @@ func TestTokenReplacedElsewhereIsSeenAfterRecheck(t *testing.T) {
 	}
 }
 
-func TestHeldTokenDueForRefreshIsNotServedFromProcess(t *testing.T) {
+func TestHeldTokenDueForRefreshIsServedAndReplaced(t *testing.T) {
 	t.Parallel()
 	e, _ := newRecheckEnv(t, time.Hour)
 	old, err := e.c.AccessToken(e.ctx)
@@ -101,12 +101,12 @@ func TestHeldTokenDueForRefreshIsNotServedFromProcess(t *testing.T) {
 	due := entry{Value: old, ExpiresAt: now.Add(3 * time.Minute), RefreshAt: now.Add(-time.Minute)}
 	e.put(due)
 	e.c.tokens.remember(due)
-	fresh, err := e.c.AccessToken(e.ctx)
-	if err != nil {
-		t.Fatal(err)
+	if got, err := e.c.AccessToken(e.ctx); err != nil || got != old {
+		t.Fatalf("AccessToken = %q, %v; want the still valid %q", got, err, old)
 	}
-	if fresh == old {
-		t.Error("a held token due for refresh was served instead of replaced")
+	fresh := e.waitReplaced(old)
+	if got, _ := e.c.AccessToken(e.ctx); got != fresh.Value {
+		t.Errorf("AccessToken after the refresh = %q; want the new %q from the process", got, fresh.Value)
 	}
 	if got := e.tokenCalls(); got != 2 {
 		t.Errorf("cgi-bin/token calls = %d; want 2", got)
