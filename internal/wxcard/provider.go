@@ -84,10 +84,7 @@ func (p *Provider) CreateCard(ctx context.Context, definition []byte) (string, e
 func (p *Provider) GetCard(ctx context.Context, cardID string) (service.Card, error) {
 	raw, err := p.wx.GetCard(ctx, cardID)
 	if err != nil {
-		if wechat.IsCode(err, 40073) {
-			return service.Card{}, notFound(err, "card %s is unknown to WeChat", cardID)
-		}
-		return service.Card{}, mapErr(err)
+		return service.Card{}, mapCardErr(err, cardID)
 	}
 	c, err := parseCard(raw)
 	if err != nil {
