@@ -297,6 +297,11 @@ func (c *call) cardUpdate() any {
 		if cd.status == cardDeleted {
 			return wxErrf(40078, "card %s is deleted", cardID)
 		}
+		// The date was checked against the card outside the lock: a concurrent
+		// update may have widened it since, and narrowing is refused.
+		if upd.date != nil && !widens(cd.info.date, *upd.date) {
+			return wxErr(40100, "date_info may only widen: same type, begin not later, end not earlier")
+		}
 		object := make(map[string]any, len(cd.object))
 		for k, v := range cd.object {
 			object[k] = v

@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -311,4 +312,28 @@ func TestCardDeleteAndStock(t *testing.T) {
 	}
 	wantErrcode(t, "delete twice", e.wx("/card/delete", map[string]string{"card_id": id}), 40078)
 	wantErrcode(t, "delete unknown", e.wx("/card/delete", map[string]string{"card_id": "pNope"}), 40073)
+}
+
+func TestCardUpdateConcurrentDatesOnlyWiden(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Options{})
+	for round := range 30 {
+		id := e.createCard(nil)
+		_, _, before := e.cardGet(id)
+		date, _ := before.m["card"].(map[string]any)["general_coupon"].(map[string]any)["base_info"].(map[string]any)["date_info"].(map[string]any)
+		begin, end := jsonInt(date["begin_timestamp"]), jsonInt(date["end_timestamp"])
+		var wg sync.WaitGroup
+		for _, days := range []int64{30, 10} { // each widens the card as created
+			wg.Go(func() {
+				e.wx("/card/update", map[string]any{"card_id": id, "general_coupon": map[string]any{"base_info": map[string]any{
+					"date_info": map[string]any{"type": "DATE_TYPE_FIX_TIME_RANGE", "begin_timestamp": begin, "end_timestamp": end + days*86400}}}})
+			})
+		}
+		wg.Wait()
+		base, _, _ := e.cardGet(id)
+		got, _ := base["date_info"].(map[string]any)
+		if jsonInt(got["end_timestamp"]) != end+30*86400 {
+			t.Fatalf("round %d: end = %d, want the wider %d: a concurrent update narrowed the date", round, jsonInt(got["end_timestamp"]), end+30*86400)
+		}
+	}
 }
