@@ -41,17 +41,7 @@ func (e *Emulator) enter(path string) *fault {
 
 // wait sleeps the fault's delay; false when ctx ended first.
 func (f *fault) wait(ctx context.Context) bool {
-	if f.delay <= 0 {
-		return true
-	}
-	t := time.NewTimer(f.delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return f.delay <= 0 || sleep(ctx, f.delay)
 }
 
 type faultRequest struct {
