@@ -158,23 +158,6 @@ func normalizeCardDefinition(cardType string, card []byte, now time.Time) ([]byt
 	return root.marshal(), nil
 }
 
-// validateCardDefinition checks a card's type object (what sits under
-// lower(card_type): base_info, advanced_info and the type's own fields) against
-// WeChat's card/create rules at now and returns it normalised for WeChat.
-func validateCardDefinition(cardType string, object []byte, now time.Time) ([]byte, error) {
-	if _, ok := cardTypes[cardType]; !ok {
-		return nil, Invalid("card_type", "unknown card_type %q", cardType)
-	}
-	obj, err := parseJSONValue(object)
-	if err != nil {
-		return nil, Invalid(cardTypes[cardType], "%s must be a JSON object", cardTypes[cardType])
-	}
-	if err := checkCardObject(cardType, obj, now); err != nil {
-		return nil, err
-	}
-	return obj.marshal(), nil
-}
-
 // checkCardObject checks and normalises, in place, the type object of a card.
 func checkCardObject(cardType string, obj *jsonValue, now time.Time) error {
 	key := cardTypes[cardType]

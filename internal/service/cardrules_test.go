@@ -59,13 +59,14 @@ func rulesObject(cardType string) map[string]any {
 func baseOf(m map[string]any) map[string]any { return m["base_info"].(map[string]any) }
 func dateOf(m map[string]any) map[string]any { return baseOf(m)["date_info"].(map[string]any) }
 
+// checkRulesObject checks a card whose type object is m, as card creation does.
 func checkRulesObject(t *testing.T, cardType string, m map[string]any) ([]byte, error) {
 	t.Helper()
-	body, err := json.Marshal(m)
+	body, err := json.Marshal(map[string]any{"card_type": cardType, cardTypes[cardType]: m})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return validateCardDefinition(cardType, body, rulesNow)
+	return normalizeCardDefinition(cardType, body, rulesNow)
 }
 
 // wantInvalid asserts an invalid_argument naming field in details.field.

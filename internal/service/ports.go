@@ -57,11 +57,9 @@ type CodeStore interface {
 	// ChangeCode re-keys a recorded code (card/code/update). It returns ErrNotFound
 	// when oldCode was never recorded and ErrConflict when newCode exists for the card.
 	ChangeCode(ctx context.Context, cardID, oldCode, newCode string) error
-	// CountCodes reports how many codes of a card are recorded, and how many consumed.
-	CountCodes(ctx context.Context, cardID string) (CodeCounts, error)
 }
 
-// CodeCounter counts a card's codes (a part of CodeStore).
+// CodeCounter counts a card's codes.
 type CodeCounter interface {
 	CountCodes(ctx context.Context, cardID string) (CodeCounts, error)
 }

@@ -34,7 +34,6 @@ func mustGetCode(t *testing.T, s *store.Store, cardID, code string) service.Issu
 	return c
 }
 
-func timePtr(t time.Time) *time.Time { return &t }
 
 func testListCodesByCard(t *testing.T, s *store.Store) {
 	ctx := context.Background()
