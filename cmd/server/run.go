@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log.Info("starting", append([]any{"version", version}, cfg.LogAttrs()...)...)
 
-	st, err := openStore(ctx, cfg, log, getenv("AUTO_MIGRATE") != "false")
+	st, err := openStore(ctx, cfg, log, cfg.AutoMigrate)
 	if err != nil {
 		return err
 	}

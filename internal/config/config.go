@@ -38,6 +38,8 @@ type Config struct {
 
 	RateLimitPerMinute int
 	LogLevel           string
+	// AutoMigrate applies the migrations at start (AUTO_MIGRATE, default true).
+	AutoMigrate bool
 
 	// Sandbox is true when no Official Account is configured: the server mounts the
 	// WeChat emulator and talks to it.
@@ -109,6 +111,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.RateLimitPerMinute, err = strconv.Atoi(get("RATE_LIMIT_PER_MINUTE", "120")); err != nil || c.RateLimitPerMinute < 0 {
 		return Config{}, &Error{"RATE_LIMIT_PER_MINUTE", "want a whole number ≥ 0 (0 turns the limit off)"}
+	}
+	if c.AutoMigrate, err = strconv.ParseBool(get("AUTO_MIGRATE", "true")); err != nil {
+		return Config{}, &Error{"AUTO_MIGRATE", "want true or false"}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

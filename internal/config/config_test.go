@@ -74,6 +74,7 @@ func TestLoadRejectsNamingTheVariable(t *testing.T) {
 		{"admin password without name", map[string]string{"ADMIN_PASSWORD": "longenough"}, "ADMIN_PASSWORD"},
 		{"admin password short", map[string]string{"ADMIN_USERNAME": "a", "ADMIN_PASSWORD": "short"}, "ADMIN_PASSWORD"},
 		{"log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{"auto migrate not a boolean", map[string]string{"AUTO_MIGRATE": "sometimes"}, "AUTO_MIGRATE"},
 		{"secret without app id", map[string]string{"WECHAT_APP_SECRET": "s"}, "WECHAT_APP_ID"},
 		{"production without jwt secret", with(prod, "JWT_SECRET", ""), "JWT_SECRET"},
 		{"production short jwt secret", with(prod, "JWT_SECRET", "short"), "JWT_SECRET"},
@@ -101,7 +102,7 @@ func TestNamesAreRead(t *testing.T) {
 	read := map[string]bool{}
 	_, _ = config.Load(func(k string) string { read[k] = true; return "" })
 	for _, n := range config.Names() {
-		if !read[n] && n != "AUTO_MIGRATE" { // read by the server's wiring
+		if !read[n] {
 			t.Errorf("%s is listed but Load does not read it", n)
 		}
 	}
@@ -112,6 +113,16 @@ func TestNamesAreRead(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("Load reads %s but Names does not list it", k)
+		}
+	}
+}
+
+func TestAutoMigrate(t *testing.T) {
+	t.Parallel()
+	for value, want := range map[string]bool{"": true, "true": true, " false ": false, "0": false, "FALSE": false, "1": true} {
+		c, err := config.Load(env(map[string]string{"AUTO_MIGRATE": value}))
+		if err != nil || c.AutoMigrate != want {
+			t.Errorf("AUTO_MIGRATE=%q: AutoMigrate = %v, %v; want %v", value, c.AutoMigrate, err, want)
 		}
 	}
 }
