@@ -160,43 +160,10 @@ func (c *Crypter) Decrypt(encrypted string) ([]byte, error) {
 	return msg, nil
 }
 
-// ReplyEncrypted builds the safe-mode passive reply: msg encrypted, signed
-// with timestamp (decimal digits) and nonce. Card events need no reply
-// (answer "success"); this is here for completeness.
-func (c *Crypter) ReplyEncrypted(msg []byte, timestamp, nonce string) ([]byte, error) {
-	if !isDigits(timestamp) {
-		return nil, fmt.Errorf("%w: timestamp %q is not decimal digits", ErrMalformed, timestamp)
-	}
-	enc, err := c.Encrypt(msg)
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	b.WriteString("<xml>")
-	writeCDATA(&b, "Encrypt", enc)
-	writeCDATA(&b, "MsgSignature", c.MsgSignature(timestamp, nonce, enc))
-	b.WriteString("<TimeStamp>" + timestamp + "</TimeStamp>")
-	writeCDATA(&b, "Nonce", nonce)
-	b.WriteString("</xml>")
-	return b.Bytes(), nil
-}
-
 // truncate keeps error messages short when the input is large.
 func truncate(b []byte, n int) []byte {
 	if len(b) > n {
 		return b[:n]
 	}
 	return b
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

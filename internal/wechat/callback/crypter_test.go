@@ -260,34 +260,3 @@ func TestDecryptTampered(t *testing.T) {
 		}
 	}
 }
-
-func TestReplyEncrypted(t *testing.T) {
-	t.Parallel()
-	c := newVecCrypter(t)
-	reply, err := c.ReplyEncrypted([]byte("<xml><MsgType><![CDATA[text]]></MsgType></xml>"), vecTimestamp, "n]]>once")
-	if err != nil {
-		t.Fatalf("ReplyEncrypted: %v", err)
-	}
-	env, err := callback.ParseEnvelope(reply)
-	if err != nil {
-		t.Fatalf("ParseEnvelope(reply): %v\n%s", err, reply)
-	}
-	for _, want := range []string{"<MsgSignature><![CDATA[" + c.MsgSignature(vecTimestamp, "n]]>once", env.Encrypt) + "]]></MsgSignature>",
-		"<TimeStamp>1700000000</TimeStamp>", "<Nonce><![CDATA[n]]]]><![CDATA[>once]]></Nonce>"} {
-		if !bytes.Contains(reply, []byte(want)) {
-			t.Errorf("reply %s lacks %s", reply, want)
-		}
-	}
-	msg, err := c.Decrypt(env.Encrypt)
-	if err != nil {
-		t.Fatalf("Decrypt(reply): %v", err)
-	}
-	if got, want := string(msg), "<xml><MsgType><![CDATA[text]]></MsgType></xml>"; got != want {
-		t.Errorf("reply message = %s, want %s", got, want)
-	}
-	for _, ts := range []string{"17e8</TimeStamp>", ""} {
-		if _, err := c.ReplyEncrypted([]byte("<xml/>"), ts, vecNonce); !errors.Is(err, callback.ErrMalformed) {
-			t.Errorf("ReplyEncrypted with timestamp %q: error = %v, want ErrMalformed", ts, err)
-		}
-	}
-}
