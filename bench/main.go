@@ -260,7 +260,7 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 	if strings.Contains(o.phases, "decrypt") {
 		logf("receiving %d codes through card-ext and the emulator's wx.addCard", o.codes)
 		t := time.Now()
-		codes, err = f.receiveCodes(ctx, a, o.codes, nil)
+		codes, err = f.receiveCodes(ctx, a, o.codes)
 		if err != nil {
 			return err
 		}

@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	mysqldrv "github.com/go-sql-driver/mysql" // the admin connection that creates and drops the database
@@ -324,14 +323,11 @@ type received struct {
 // cards at a time (as one user), then the emulator's wx.addCard, which
 // returns the encrypt codes. Users (and, with several, cards) take turns, so
 // that consecutive codes belong to different users.
-func (f *fixture) receiveCodes(ctx context.Context, a api, count int, progress func(done int)) ([]received, error) {
+func (f *fixture) receiveCodes(ctx context.Context, a api, count int) ([]received, error) {
 	const perCall = 10 // wx.addCard takes at most 10 cards
 	batches := (count + perCall - 1) / perCall
 	out := make([]received, 0, batches*perCall)
-	var (
-		mu   sync.Mutex
-		done atomic.Int64
-	)
+	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(16)
 	for b := range batches {
@@ -373,9 +369,6 @@ func (f *fixture) receiveCodes(ctx context.Context, a api, count int, progress f
 			mu.Lock()
 			out = append(out, got...)
 			mu.Unlock()
-			if progress != nil {
-				progress(int(done.Add(int64(len(got)))))
-			}
 			return nil
 		})
 	}
