@@ -34,7 +34,6 @@ func mustGetCode(t *testing.T, s *store.Store, cardID, code string) service.Issu
 	return c
 }
 
-
 func testListCodesByCard(t *testing.T, s *store.Store) {
 	ctx := context.Background()
 	mustUpsert(t, s, card("pList", func(c *service.Card) { c.Title = "Latte" }),
