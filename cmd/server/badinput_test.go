@@ -71,6 +71,8 @@ func TestBadInputGetsTheEnvelope(t *testing.T) {
 		{"create card without base_info", "POST", "/admin/v1/cards", admin, map[string]any{"card_type": "CASH", "cash": map[string]any{}}, 400, "invalid_argument", "cash.base_info"},
 		{"create card without title", "POST", "/admin/v1/cards", admin, cardDef(map[string]any{"title": ""}), 400, "invalid_argument", "base_info.title"},
 		{"unknown route", "GET", "/api/v1/nothing", user, nil, 404, "not_found", ""},
+		{"wrong method", "DELETE", "/api/v1/cards", user, nil, 405, "method_not_allowed", ""},
+		{"wrong method without token", "PUT", "/admin/v1/auth/login", "", nil, 405, "method_not_allowed", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,6 +96,9 @@ func TestBadInputGetsTheEnvelope(t *testing.T) {
 			}
 			if r.header.Get("X-Request-Id") == "" {
 				t.Error("no X-Request-Id on the response")
+			}
+			if allow := map[string]string{"/api/v1/cards": "GET", "/admin/v1/auth/login": "POST"}[tt.path]; tt.wantStatus == 405 && r.header.Get("Allow") != allow {
+				t.Errorf("Allow = %q, want %q", r.header.Get("Allow"), allow)
 			}
 		})
 	}

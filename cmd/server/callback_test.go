@@ -331,13 +331,14 @@ func TestCallbackRefusesAndChangesNothing(t *testing.T) {
 			q.Set("msg_signature", strings.Repeat("1", 40))
 		}, 401},
 		{"malformed xml", now, func(_ url.Values, body *string) { *body = "<xml><Event>user_consume_card" }, 400},
-		{"over 1 MB", now, func(_ url.Values, body *string) { *body = "<xml>" + strings.Repeat("a", 1<<20) + "</xml>" }, 400},
+		{"over 1 MB", now, func(_ url.Values, body *string) { *body = "<xml>" + strings.Repeat("a", 1<<20) + "</xml>" }, 413},
 	}
+	wantCode := map[int]string{400: "invalid_argument", 401: "unauthenticated", 413: "payload_too_large"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := signedPush(t, p.s.base, consume, tt.ts, tt.mutate)
-			if r.status != tt.wantStatus {
-				t.Errorf("status = %d %s, want %d", r.status, r.body, tt.wantStatus)
+			if r.status != tt.wantStatus || r.errCode() != wantCode[tt.wantStatus] {
+				t.Errorf("got %d %s, want %d %s", r.status, r.body, tt.wantStatus, wantCode[tt.wantStatus])
 			}
 		})
 	}

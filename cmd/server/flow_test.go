@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"net"
 	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/wxcoupon/coupon/internal/testenv"
 )
@@ -203,4 +207,63 @@ func TestFlowMySQLRedisStandaloneEmulator(t *testing.T) {
 	_, prefix := testenv.Redis(t)
 	s := startServer(t, productionEnv(t, testenv.MySQLDSN(t), prefix, emulator(t)))
 	runFlow(t, s, "boss", "boss-password")
+}
+
+// sandboxHelp starts the service in sandbox mode with env and returns what it
+// printed on stdout by the time it listens (the start-up help comes before).
+func sandboxHelp(t *testing.T, env map[string]string) string {
+	t.Helper()
+	env["HTTP_ADDR"], env["LOG_LEVEL"] = "127.0.0.1:0", "error"
+	out := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc, done := make(chan net.Addr, 1), make(chan error, 1)
+	go func() {
+		done <- run(ctx, nil, func(k string) string { return env[k] }, out, func(a net.Addr) { addrc <- a })
+	}()
+	select {
+	case <-addrc:
+	case err := <-done:
+		cancel()
+		t.Fatalf("server did not start: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("server did not start in 30s")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("server stopped with %v", err)
+	}
+	return out.String()
+}
+
+// The sandbox start-up help names the cache actually used and claims a
+// generated JWT secret only when there is one.
+func TestSandboxHelpSaysWhatIsTrue(t *testing.T) {
+	t.Parallel()
+	t.Run("defaults", func(t *testing.T) {
+		t.Parallel()
+		help := sandboxHelp(t, sandboxEnv(t))
+		for _, want := range []string{"SANDBOX mode", "Cache: in-process", "JWT secret: generated for this run"} {
+			if !strings.Contains(help, want) {
+				t.Errorf("help lacks %q:\n%s", want, help)
+			}
+		}
+	})
+	t.Run("redis and JWT_SECRET", func(t *testing.T) {
+		t.Parallel()
+		_, prefix := testenv.Redis(t)
+		env := sandboxEnv(t)
+		env["REDIS_URL"], env["REDIS_KEY_PREFIX"], env["JWT_SECRET"] = testenv.RedisURL(), prefix, testJWTSecret
+		help := sandboxHelp(t, env)
+		for _, want := range []string{"SANDBOX mode", "Cache: Redis", "JWT secret: from JWT_SECRET"} {
+			if !strings.Contains(help, want) {
+				t.Errorf("help lacks %q:\n%s", want, help)
+			}
+		}
+		for _, wrong := range []string{"Cache: in-process", "generated", testJWTSecret} {
+			if strings.Contains(help, wrong) {
+				t.Errorf("help says %q:\n%s", wrong, help)
+			}
+		}
+	})
 }

@@ -44,7 +44,7 @@ func printSandboxHelp(w io.Writer, addr string, cfg config.Config, user, passwor
 	fmt.Fprintf(w, `
 Coupon service running in SANDBOX mode at http://%[1]s
 WeChat is emulated in-process under http://%[1]s/sandbox/wechat/ (app id %[2]s); nothing leaves this machine.
-Store: %[3]s   Cache: in-process   JWT secret: generated for this run
+Store: %[3]s   Cache: %[6]s   JWT secret: %[7]s
 Merchant login: %[4]s / %[5]s
 
 Try the flow:
@@ -53,7 +53,7 @@ Try the flow:
   CODE=$(curl -s -XPOST http://%[1]s/sandbox/wechat/sandbox/login -d '{"openid":"oDemoUser"}' | jq -r .code)
   USER=$(curl -s -XPOST http://%[1]s/api/v1/auth/login -d "{\"code\":\"$CODE\"}" | jq -r .token)
   curl -s -H "Authorization: Bearer $USER" http://%[1]s/api/v1/cards
-`, addr, cfg.WeChatAppID, storeDesc(cfg), user, password)
+`, addr, cfg.WeChatAppID, storeDesc(cfg), user, password, cacheDesc(cfg), jwtSecretDesc(cfg))
 }
 
 func storeDesc(cfg config.Config) string {
@@ -61,6 +61,22 @@ func storeDesc(cfg config.Config) string {
 		return "MySQL"
 	}
 	return "SQLite at " + cfg.SQLitePath
+}
+
+// cacheDesc names the cache openCache uses for cfg.
+func cacheDesc(cfg config.Config) string {
+	if cfg.RedisURL != "" {
+		return "Redis"
+	}
+	return "in-process"
+}
+
+// jwtSecretDesc says where the JWT secret came from, never the secret itself.
+func jwtSecretDesc(cfg config.Config) string {
+	if cfg.JWTSecretGenerated {
+		return "generated for this run (tokens do not survive a restart)"
+	}
+	return "from JWT_SECRET"
 }
 
 // countingCache counts the cache's reads for /metrics.

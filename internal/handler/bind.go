@@ -12,16 +12,17 @@ import (
 	"github.com/wxcoupon/coupon/internal/service"
 )
 
-// maxJSONBody bounds every JSON request body.
-const maxJSONBody = 1 << 20
+// maxBody bounds every body read through readBody: the JSON requests and
+// WeChat's event push.
+const maxBody = 1 << 20
 
 // readBody reads a bounded request body, answering 413 past the limit.
 func readBody(c *gin.Context) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		abort(c, service.KindTooLarge, fmt.Sprintf("the body is over %d bytes", maxJSONBody), nil)
+		abort(c, service.KindTooLarge, fmt.Sprintf("the body is over %d bytes", maxBody), nil)
 		return nil, false
 	case err != nil:
 		abort(c, service.KindInvalid, "the body could not be read", nil)

@@ -2,8 +2,6 @@ package handler
 
 import (
 	"context"
-	"errors"
-	"io"
 	"net/http"
 	"time"
 
@@ -11,9 +9,6 @@ import (
 
 	"github.com/wxcoupon/coupon/internal/service"
 )
-
-// maxCallbackBody is the largest push accepted; WeChat's card events are small.
-const maxCallbackBody = 1 << 20
 
 // callbackBudget keeps the answer inside WeChat's 5 seconds.
 const callbackBudget = 4 * time.Second
@@ -38,15 +33,11 @@ func (h *handlers) verifyCallbackURL(c *gin.Context) {
 
 // receiveCallback takes one pushed event. "success" tells WeChat not to retry;
 // any failure to apply it answers an error so that WeChat pushes it again.
+// The push is bounded like every body (readBody: 413 payload_too_large past
+// maxBody); WeChat's card events are small.
 func (h *handlers) receiveCallback(c *gin.Context) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxCallbackBody))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		abort(c, service.KindInvalid, "the push is over 1 MB", nil)
-		return
-	}
-	if err != nil {
-		abort(c, service.KindInvalid, "the push could not be read", nil)
+	body, ok := readBody(c)
+	if !ok {
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), callbackBudget)

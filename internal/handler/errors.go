@@ -23,7 +23,12 @@ type errorDetail struct {
 	Details map[string]any `json:"details,omitempty"`
 }
 
+// kindMethodNotAllowed is the router's own kind: a known path asked with a
+// method it does not serve. No service returns it.
+const kindMethodNotAllowed service.Kind = "method_not_allowed"
+
 var statusOfKind = map[service.Kind]int{
+	kindMethodNotAllowed:            http.StatusMethodNotAllowed,
 	service.KindInvalid:             http.StatusBadRequest,
 	service.KindCodeNotOwned:        http.StatusForbidden,
 	service.KindUnauthenticated:     http.StatusUnauthorized,

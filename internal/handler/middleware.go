@@ -3,6 +3,7 @@ package handler
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -64,8 +65,9 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 				}
 				log.ErrorContext(c.Request.Context(), "panic", "request_id", requestID(c), "route", c.FullPath(), "panic", r)
 				if !c.Writer.Written() {
-					c.AbortWithStatusJSON(http.StatusInternalServerError,
-						errorBody{Error: errorDetail{Code: string(service.KindInternal), Message: "internal error"}})
+					// Past errorsMiddleware (the panic unwound it): write the envelope here.
+					status, body := toHTTP(fmt.Errorf("panic: %v", r))
+					c.AbortWithStatusJSON(status, errorBody{Error: body})
 				}
 			}
 		}()

@@ -67,9 +67,9 @@ func New(d Deps) http.Handler {
 	r.Use(accessLog(d.Log), recovery(d.Log), errorsMiddleware(d.Log))
 	r.GET("/openapi.yaml", serveOpenAPI)
 	r.NoRoute(func(c *gin.Context) { abort(c, service.KindNotFound, "no such route", nil) })
+	// Gin has set the Allow header by the time this runs.
 	r.NoMethod(func(c *gin.Context) {
-		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{
-			Code: string(service.KindInvalid), Message: "method not allowed on this route"}})
+		abort(c, kindMethodNotAllowed, c.Request.Method+" is not allowed on this route", nil)
 	})
 
 	r.GET("/healthz", healthz)
