@@ -55,6 +55,14 @@ ensure_redis() {
   wait_for 6379 Redis
 }
 
+# go test -race needs cgo, hence a C compiler and the C library headers.
+ensure_gcc() {
+  command -v gcc >/dev/null && return 0
+  log "installing gcc (go test -race needs cgo)"
+  apt_install gcc libc6-dev
+}
+
+ensure_gcc
 ensure_mariadb
 ensure_redis
 log "MariaDB and Redis are up"

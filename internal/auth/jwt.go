@@ -55,6 +55,9 @@ func NewJWT(secret string, now func() time.Time) *JWT {
 			jwt.WithIssuer(issuer),
 			jwt.WithExpirationRequired(),
 			jwt.WithTimeFunc(now),
+			// Only the canonical base64url spelling: nonzero trailing bits would
+			// let many strings (each a separate remembered token) verify as one.
+			jwt.WithStrictDecoding(),
 		),
 	}
 }

@@ -1,6 +1,8 @@
 package auth_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -86,5 +88,41 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 	if _, err := j.Verify(good); err != nil {
 		t.Errorf("control token refused: %v", err)
+	}
+}
+
+// A signature's last base64url character carries 4 bits of the 32-byte HS256
+// MAC and 2 padding bits; a token whose padding bits are not zero decodes to
+// the same signature but is not the token that was issued, and must not verify.
+func TestNonCanonicalSignatureRefused(t *testing.T) {
+	t.Parallel()
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	j := auth.NewJWT(secret, nil)
+	tok, _, err := j.Issue("oUser", service.RoleUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Verify(tok); err != nil { // canonical: verifies, and is remembered
+		t.Fatal(err)
+	}
+	sig := tok[strings.LastIndexByte(tok, '.')+1:]
+	v := strings.IndexByte(alphabet, sig[len(sig)-1])
+	if len(sig) != 43 || v < 0 || v&3 != 0 {
+		t.Fatalf("signature %q: want 43 canonical base64url characters", sig)
+	}
+	for pad := 1; pad <= 3; pad++ {
+		alt := tok[:len(tok)-1] + string(alphabet[v|pad])
+		altSig := alt[strings.LastIndexByte(alt, '.')+1:]
+		a, errA := base64.RawURLEncoding.DecodeString(sig)
+		b, errB := base64.RawURLEncoding.DecodeString(altSig)
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Fatalf("lenient decoding of %q and %q: %x, %v; %x, %v: want the same bytes", sig, altSig, a, errA, b, errB)
+		}
+		if _, err := j.Verify(alt); !errors.Is(err, auth.ErrInvalidToken) {
+			t.Errorf("Verify(padding bits %02b) = %v, want ErrInvalidToken", pad, err)
+		}
+	}
+	if _, err := j.Verify(tok); err != nil {
+		t.Errorf("Verify(canonical) after the refusals: %v", err)
 	}
 }

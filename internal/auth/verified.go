@@ -46,8 +46,11 @@ func (v *verifiedTokens) put(token string, p Principal, expires time.Time, now t
 				delete(v.m, k)
 			}
 		}
-		if len(v.m) >= maxVerified {
-			clear(v.m) // all still valid: start again rather than grow
+		// Freed less than a quarter: start again rather than grow, or sweep
+		// the whole map again within a few puts. So a sweep comes at most
+		// once per maxVerified/4 puts; a forgotten token is verified afresh.
+		if maxVerified-len(v.m) < maxVerified/4 {
+			clear(v.m)
 		}
 	}
 	v.m[token] = verifiedToken{p: p, expires: expires}

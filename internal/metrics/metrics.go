@@ -59,12 +59,26 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // ObserveRequest counts one HTTP request; route is the route pattern, never the raw path.
+// The method is the client's; any but the standard ones is counted as "OTHER".
 func (m *Metrics) ObserveRequest(route, method string, status int, d time.Duration) {
 	if route == "" {
 		route = "unmatched"
 	}
+	method = methodLabel(method)
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
+}
+
+// methodLabel maps a request method to a bounded set of label values: the
+// standard methods as they are (methods are case-sensitive), anything else
+// "OTHER", so a client cannot mint a series per made-up method.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "OTHER"
 }
 
 // ObserveWeChatCall counts one WeChat call and its errcode.
