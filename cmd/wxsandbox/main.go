@@ -111,12 +111,13 @@ func (c config) options(log *slog.Logger) sandbox.Options {
 	}
 }
 
-// pushLine describes event push for the start banner, the AES key masked.
+// pushLine describes event push for the start banner, the token and the AES
+// key masked: both are secrets shared with the server.
 func (c config) pushLine() string {
 	if c.callbackURL == "" {
 		return "off (set SANDBOX_CALLBACK_URL)"
 	}
-	line := fmt.Sprintf("%s mode to %s, token %q", c.mode, c.callbackURL, c.token)
+	line := fmt.Sprintf("%s mode to %s, token %s", c.mode, c.callbackURL, maskKey(c.token))
 	if c.aesKey != "" {
 		line += ", EncodingAESKey " + maskKey(c.aesKey)
 	}

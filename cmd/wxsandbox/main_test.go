@@ -159,7 +159,7 @@ func TestRunPushesEvents(t *testing.T) {
 	var out syncBuffer
 	env := map[string]string{
 		"SANDBOX_ADDR": "127.0.0.1:0", "SANDBOX_CALLBACK_URL": rc.URL + "/wechat/callback",
-		"SANDBOX_CALLBACK_TOKEN": "tok", "SANDBOX_ENCODING_AES_KEY": testAESKey, "SANDBOX_REVIEW_DELAY": "0s",
+		"SANDBOX_CALLBACK_TOKEN": "callback-token-7f3a", "SANDBOX_ENCODING_AES_KEY": testAESKey, "SANDBOX_REVIEW_DELAY": "0s",
 	}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, func(k string) string { return env[k] }, &out) }()
@@ -176,6 +176,9 @@ func TestRunPushesEvents(t *testing.T) {
 	banner := out.String()
 	if strings.Contains(banner, testAESKey) || !strings.Contains(banner, "43 characters") {
 		t.Errorf("banner shows the AES key or does not say it is set: %q", banner)
+	}
+	if strings.Contains(banner, "callback-token-7f3a") || !strings.Contains(banner, "token set, masked (19 characters)") {
+		t.Errorf("banner shows the callback token or does not say it is set: %q", banner)
 	}
 	for _, want := range []string{"safe mode", rc.URL + "/wechat/callback", "review delay:     0s"} {
 		if !strings.Contains(banner, want) {
