@@ -76,8 +76,10 @@ func TestAdminUsersRolesAndAudit(t *testing.T) {
 	if results["ok"] != 1 || results["conflict"] != 1 || results["invalid_argument"] != 3 {
 		t.Errorf("user.create results = %v, want 1 ok, 1 conflict, 3 invalid_argument", results)
 	}
-	if r := call(t, "GET", s.base+"/admin/v1/audit?count=lots", admin, nil); r.status != 400 {
-		t.Errorf("audit with a bad count = %d, want 400", r.status)
+	for _, q := range []string{"count=lots", "count=101"} {
+		if r := call(t, "GET", s.base+"/admin/v1/audit?"+q, admin, nil); r.status != 400 {
+			t.Errorf("audit?%s = %d, want 400", q, r.status)
+		}
 	}
 	r = call(t, "GET", s.base+"/admin/v1/audit?offset=0&count=1", admin, nil)
 	r.decode(t, &audit)

@@ -26,15 +26,27 @@ func (a *Audit) Record(ctx context.Context, e AuditEntry) {
 
 // List returns a page of entries, newest first.
 func (a *Audit) List(ctx context.Context, offset, count int) ([]AuditEntry, error) {
-	if offset < 0 {
-		return nil, Invalid("offset", "offset must be ≥ 0")
-	}
-	if count < 0 || count > 100 {
-		return nil, Invalid("count", "count must be 1 to 100")
+	if err := checkPage(offset, count); err != nil {
+		return nil, err
 	}
 	entries, err := a.store.ListAudit(ctx, offset, count)
 	if err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
 	return entries, nil
+}
+
+// MaxPageCount is the largest page a listing returns.
+const MaxPageCount = 100
+
+// checkPage checks a listing's paging: offset ≥ 0, count 0 (the default page
+// size) to MaxPageCount.
+func checkPage(offset, count int) error {
+	if offset < 0 {
+		return Invalid("offset", "offset must be ≥ 0")
+	}
+	if count < 0 || count > MaxPageCount {
+		return Invalid("count", "count must be 0 (the default page size) to %d", MaxPageCount)
+	}
+	return nil
 }

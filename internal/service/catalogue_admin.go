@@ -24,8 +24,8 @@ func (c *Catalogue) List(ctx context.Context, f CardFilter) ([]Card, int64, erro
 	default:
 		return nil, 0, Invalid("status", "status is one of WeChat's CARD_STATUS_… values (NOT_VERIFY, VERIFY_FAIL, VERIFY_OK, DELETE, DISPATCH)")
 	}
-	if f.Offset < 0 || f.Count < 0 || f.Count > 100 {
-		return nil, 0, Invalid("count", "offset ≥ 0 and count 1 to 100")
+	if err := checkPage(f.Offset, f.Count); err != nil {
+		return nil, 0, err
 	}
 	cards, total, err := c.cards.ListCards(ctx, f)
 	if err != nil {

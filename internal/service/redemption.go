@@ -168,8 +168,8 @@ func (r *Redemption) CardCodes(ctx context.Context, cardID string, status CodeSt
 	if status != "" && !status.Valid() {
 		return nil, 0, Invalid("status", "unknown status %q", status)
 	}
-	if count > 100 {
-		return nil, 0, Invalid("count", "count is at most 100")
+	if err := checkPage(offset, count); err != nil {
+		return nil, 0, err
 	}
 	codes, total, err := r.codes.ListCodesByCard(ctx, cardID, status, offset, count)
 	if err != nil {
