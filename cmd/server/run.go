@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer rawCache.Close()
-	kv := countingCache{cacheCloser: rawCache, m: m}
+	kv := countingCache{Store: rawCache, m: m}
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

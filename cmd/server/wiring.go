@@ -5,25 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/wxcoupon/coupon/internal/cache"
 	"github.com/wxcoupon/coupon/internal/config"
 	"github.com/wxcoupon/coupon/internal/metrics"
-	"github.com/wxcoupon/coupon/internal/wechat"
 )
 
-// cacheCloser is the cache as the wiring needs it: what the WeChat client uses,
-// plus health and shutdown.
-type cacheCloser interface {
-	wechat.Cache
-	Delete(ctx context.Context, key string) error
-	Incr(ctx context.Context, key string, window time.Duration) (int64, error)
-	Ping(ctx context.Context) error
-	Close() error
-}
-
-func openCache(ctx context.Context, cfg config.Config) (cacheCloser, error) {
+func openCache(ctx context.Context, cfg config.Config) (cache.Store, error) {
 	if cfg.RedisURL == "" {
 		return cache.NewMemory(), nil
 	}
@@ -81,12 +69,12 @@ func jwtSecretDesc(cfg config.Config) string {
 
 // countingCache counts the cache's reads for /metrics.
 type countingCache struct {
-	cacheCloser
+	cache.Store
 	m *metrics.Metrics
 }
 
 func (c countingCache) Get(ctx context.Context, key string) (string, bool, error) {
-	v, ok, err := c.cacheCloser.Get(ctx, key)
+	v, ok, err := c.Store.Get(ctx, key)
 	c.m.CountGet(ok, err)
 	return v, ok, err
 }

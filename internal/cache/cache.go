@@ -17,9 +17,9 @@ import (
 	"time"
 )
 
-// store is the method set both implementations share; the compile-time checks
+// Store is the method set both implementations share; the compile-time checks
 // below keep Redis and Memory interchangeable.
-type store interface {
+type Store interface {
 	Get(ctx context.Context, key string) (string, bool, error)
 	Set(ctx context.Context, key, value string, ttl time.Duration) error
 	Delete(ctx context.Context, key string) error
@@ -30,8 +30,8 @@ type store interface {
 }
 
 var (
-	_ store = (*Redis)(nil)
-	_ store = (*Memory)(nil)
+	_ Store = (*Redis)(nil)
+	_ Store = (*Memory)(nil)
 )
 
 // ErrClosed is returned by a Memory after Close.

@@ -13,15 +13,7 @@ import (
 )
 
 // kv is the method set under contract.
-type kv interface {
-	Get(ctx context.Context, key string) (string, bool, error)
-	Set(ctx context.Context, key, value string, ttl time.Duration) error
-	Delete(ctx context.Context, key string) error
-	TryLock(ctx context.Context, key string, ttl time.Duration) (func(context.Context) error, bool, error)
-	Incr(ctx context.Context, key string, window time.Duration) (int64, error)
-	Ping(ctx context.Context) error
-	Close() error
-}
+type kv = cache.Store
 
 // stores are the implementations the contract runs over; each call makes a
 // fresh, empty store for one test.
