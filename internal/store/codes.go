@@ -19,7 +19,8 @@ const deadlockRetries = 5
 // RecordCode stores the code for its holder. A new (card, code) pair is inserted
 // and the card's local stock, if the card is in the catalogue, drops by one (never
 // below zero); created is true. For a pair already recorded, holder, status and
-// outer_str (and consumed_at, when given) are updated when they differ,
+// outer_str (when not empty) and consumed_at (when given and the code was not
+// consumed already) are updated when they differ, a final status is kept,
 // received_at is kept, and created is false. Concurrent calls for the same pair
 // create it exactly once. An empty status means issued; a zero ReceivedAt means
 // now.
@@ -84,6 +85,14 @@ func (s *Store) recordCode(ctx context.Context, row codeRow) (codeRow, bool, err
 	// against the row as it is then.
 	if service.CodeStatus(existing.Status).Final() && !service.CodeStatus(row.Status).Final() {
 		row.Status = existing.Status
+	}
+	// What a caller does not know (an empty outer_str) does not clear what was
+	// recorded, and a consumption keeps its first time, as in SetCodeStatus.
+	if row.OuterStr == "" {
+		row.OuterStr = existing.OuterStr
+	}
+	if existing.Status == string(service.CodeConsumed) && existing.ConsumedAt != nil {
+		row.ConsumedAt = nil
 	}
 	unchanged := existing.OpenID == row.OpenID && existing.Status == row.Status && existing.OuterStr == row.OuterStr &&
 		(row.ConsumedAt == nil || existing.ConsumedAt != nil && existing.ConsumedAt.Equal(*row.ConsumedAt))

@@ -314,6 +314,7 @@ func testRecordCode(t *testing.T, s *store.Store) {
 	ctx := context.Background()
 	mustUpsert(t, s, card("pStock", nil)) // quantity 10
 	consumed := base.Add(2 * time.Hour)
+	consumedLater := consumed.Add(time.Hour)
 	// The steps run in order; each sees what the ones before stored.
 	steps := []struct {
 		name        string
@@ -359,6 +360,14 @@ func testRecordCode(t *testing.T, s *store.Store) {
 			name: "a consumed code is not moved back to issued",
 			in: service.IssuedCode{CardID: "pStock", Code: "111222333444", OpenID: "oBob",
 				Status: service.CodeIssued, OuterStr: "late", ReceivedAt: base.Add(time.Hour)},
+			want: service.IssuedCode{CardID: "pStock", Code: "111222333444", OpenID: "oBob",
+				Status: service.CodeConsumed, OuterStr: "late", ReceivedAt: base, ConsumedAt: &consumed},
+			wantStock: 9,
+		},
+		{
+			name: "a repeat without outer_str or with a later consumption keeps both",
+			in: service.IssuedCode{CardID: "pStock", Code: "111222333444", OpenID: "oBob",
+				Status: service.CodeConsumed, ConsumedAt: &consumedLater},
 			want: service.IssuedCode{CardID: "pStock", Code: "111222333444", OpenID: "oBob",
 				Status: service.CodeConsumed, OuterStr: "late", ReceivedAt: base, ConsumedAt: &consumed},
 			wantStock: 9,
