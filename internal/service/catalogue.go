@@ -10,14 +10,14 @@ import (
 // Catalogue manages card templates: creation on the provider and the local copy.
 type Catalogue struct {
 	cards    CardStore
-	counts   CodeCounter
+	counts   CardCounter
 	provider CardProvider
 	log      *slog.Logger
 	now      func() time.Time
 }
 
 // NewCatalogue wires the catalogue.
-func NewCatalogue(cards CardStore, counts CodeCounter, provider CardProvider, log *slog.Logger, now func() time.Time) *Catalogue {
+func NewCatalogue(cards CardStore, counts CardCounter, provider CardProvider, log *slog.Logger, now func() time.Time) *Catalogue {
 	if now == nil {
 		now = time.Now
 	}

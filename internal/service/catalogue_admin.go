@@ -13,8 +13,10 @@ const MaxStock = 100_000_000
 
 // CardDetail is a card as the provider holds it now, with local counts.
 type CardDetail struct {
-	Card   Card
-	Counts CodeCounts
+	Card     Card
+	Counts   CodeCounts
+	Views    int64 // user_view_card events
+	Sessions int64 // user_enter_session_from_card events
 }
 
 // List returns a page of the local catalogue.
@@ -41,11 +43,17 @@ func (c *Catalogue) Get(ctx context.Context, cardID string) (CardDetail, error) 
 	if err != nil {
 		return CardDetail{}, err
 	}
-	counts, err := c.counts.CountCodes(ctx, cardID)
-	if err != nil {
+	d := CardDetail{Card: card}
+	if d.Counts, err = c.counts.CountCodes(ctx, cardID); err != nil {
 		return CardDetail{}, fmt.Errorf("count codes of %s: %w", cardID, err)
 	}
-	return CardDetail{Card: card, Counts: counts}, nil
+	if d.Views, err = c.counts.CountEvents(ctx, cardID, EventUserViewCard); err != nil {
+		return CardDetail{}, fmt.Errorf("count views of %s: %w", cardID, err)
+	}
+	if d.Sessions, err = c.counts.CountEvents(ctx, cardID, EventUserEnterSession); err != nil {
+		return CardDetail{}, fmt.Errorf("count sessions of %s: %w", cardID, err)
+	}
+	return d, nil
 }
 
 // Update applies the fields WeChat lets change. The patch is the object under

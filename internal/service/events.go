@@ -186,12 +186,3 @@ func (s *Events) soldOut(ctx context.Context, e PushedEvent) error {
 	card.Quantity, card.UpdatedAt = 0, s.now()
 	return s.cards.UpsertCard(ctx, card)
 }
-
-// Counts reports how often a card was viewed and opened a chat session.
-func (s *Events) Counts(ctx context.Context, cardID string) (views, sessions int64, err error) {
-	if views, err = s.events.CountEvents(ctx, cardID, EventUserViewCard); err != nil {
-		return 0, 0, err
-	}
-	sessions, err = s.events.CountEvents(ctx, cardID, EventUserEnterSession)
-	return views, sessions, err
-}

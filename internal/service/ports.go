@@ -59,9 +59,11 @@ type CodeStore interface {
 	ChangeCode(ctx context.Context, cardID, oldCode, newCode string) error
 }
 
-// CodeCounter counts a card's codes.
-type CodeCounter interface {
+// CardCounter counts what happened to a card: its recorded codes and the
+// events the provider pushed about it.
+type CardCounter interface {
 	CountCodes(ctx context.Context, cardID string) (CodeCounts, error)
+	CountEvents(ctx context.Context, cardID, eventType string) (int64, error)
 }
 
 // CodeCounts are a card's recorded codes.
