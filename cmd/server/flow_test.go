@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"net"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wxcoupon/coupon/internal/testenv"
 )
@@ -213,26 +210,8 @@ func TestFlowMySQLRedisStandaloneEmulator(t *testing.T) {
 // printed on stdout by the time it listens (the start-up help comes before).
 func sandboxHelp(t *testing.T, env map[string]string) string {
 	t.Helper()
-	env["HTTP_ADDR"], env["LOG_LEVEL"] = "127.0.0.1:0", "error"
 	out := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	addrc, done := make(chan net.Addr, 1), make(chan error, 1)
-	go func() {
-		done <- run(ctx, nil, func(k string) string { return env[k] }, out, func(a net.Addr) { addrc <- a })
-	}()
-	select {
-	case <-addrc:
-	case err := <-done:
-		cancel()
-		t.Fatalf("server did not start: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatal("server did not start in 30s")
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("server stopped with %v", err)
-	}
+	startServerTo(t, env, out)
 	return out.String()
 }
 

@@ -29,6 +29,13 @@ type server struct {
 // the test ends, and waits until it listens.
 func startServer(t *testing.T, env map[string]string) *server {
 	t.Helper()
+	return startServerTo(t, env, io.Discard)
+}
+
+// startServerTo is startServer with the service's stdout (start-up help and
+// logs) written to out.
+func startServerTo(t *testing.T, env map[string]string, out io.Writer) *server {
+	t.Helper()
 	env["HTTP_ADDR"] = "127.0.0.1:0"
 	if _, ok := env["LOG_LEVEL"]; !ok {
 		env["LOG_LEVEL"] = "error"
@@ -37,7 +44,7 @@ func startServer(t *testing.T, env map[string]string) *server {
 	addrc := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, nil, func(k string) string { return env[k] }, io.Discard, func(a net.Addr) { addrc <- a })
+		done <- run(ctx, nil, func(k string) string { return env[k] }, out, func(a net.Addr) { addrc <- a })
 	}()
 	var s server
 	select {
