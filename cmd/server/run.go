@@ -161,7 +161,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String())
 	if cfg.Sandbox {
-		printSandboxHelp(stdout, loopback(ln.Addr()), cfg, adminUser, adminPassword)
+		printSandboxHelp(stdout, loopback(ln.Addr()), cfg)
 	}
 	if onListen != nil {
 		onListen(ln.Addr())

@@ -41,8 +41,8 @@ type Config struct {
 	// AutoMigrate applies the migrations at start (AUTO_MIGRATE, default true).
 	AutoMigrate bool
 
-	// Sandbox is true when no Official Account is configured: the server mounts the
-	// WeChat emulator and talks to it.
+	// Sandbox is true when the server mounts the WeChat emulator and talks to
+	// it (SANDBOX; see sandbox.go for the rule when it is unset).
 	Sandbox bool
 }
 
@@ -130,7 +130,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, &Error{"ADMIN_PASSWORD", "want at least 8 characters"}
 	}
 
-	c.Sandbox = c.WeChatAppID == ""
+	if c.Sandbox, err = decideSandbox(c, getenv); err != nil {
+		return Config{}, err
+	}
 	if c.Sandbox {
 		if c.WeChatAppSecret != "" {
 			return Config{}, &Error{"WECHAT_APP_ID", "required when WECHAT_APP_SECRET is set"}
@@ -208,6 +210,6 @@ func Names() []string {
 		"WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_MINIAPP_ID", "WECHAT_MINIAPP_SECRET",
 		"WECHAT_API_BASE", "WECHAT_TIMEOUT", "WECHAT_CALLBACK_TOKEN", "WECHAT_ENCODING_AES_KEY",
 		"JWT_SECRET", "ADMIN_USERNAME", "ADMIN_PASSWORD", "RATE_LIMIT_PER_MINUTE", "LOG_LEVEL",
-		"AUTO_MIGRATE",
+		"AUTO_MIGRATE", "SANDBOX", "WECHATPAY_MCH_ID",
 	}
 }
