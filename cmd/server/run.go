@@ -148,6 +148,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Metrics: m,
 		Sandbox: emulator,
 		Log:     log,
+
+		TrustedProxies:     cfg.TrustedProxies,
+		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 	})
 	srv := &http.Server{
 		Handler:           h,

@@ -41,6 +41,11 @@ type Config struct {
 	// AutoMigrate applies the migrations at start (AUTO_MIGRATE, default true).
 	AutoMigrate bool
 
+	// TrustedProxies are the CIDRs whose X-Forwarded-For names the client.
+	TrustedProxies []string
+	// CORSAllowedOrigins may call from a browser; empty: none.
+	CORSAllowedOrigins []string
+
 	// Sandbox is true when the server mounts the WeChat emulator and talks to
 	// it (SANDBOX; see sandbox.go for the rule when it is unset).
 	Sandbox bool
@@ -130,6 +135,12 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, &Error{"ADMIN_PASSWORD", "want at least 8 characters"}
 	}
 
+	if c.TrustedProxies, err = parseTrustedProxies(get("TRUSTED_PROXIES", defaultTrustedProxies)); err != nil {
+		return Config{}, err
+	}
+	if c.CORSAllowedOrigins, err = parseOrigins(get("CORS_ALLOWED_ORIGINS", "")); err != nil {
+		return Config{}, err
+	}
 	if c.Sandbox, err = decideSandbox(c, getenv); err != nil {
 		return Config{}, err
 	}
@@ -186,6 +197,7 @@ func (c Config) LogAttrs() []any {
 		"callback_token", mask(c.CallbackToken), "encoding_aes_key", mask(c.EncodingAESKey),
 		"jwt_secret", mask(c.JWTSecret), "admin_username", c.AdminUsername,
 		"rate_limit_per_minute", c.RateLimitPerMinute,
+		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "cors_allowed_origins", strings.Join(c.CORSAllowedOrigins, ","),
 	}
 }
 
@@ -211,5 +223,6 @@ func Names() []string {
 		"WECHAT_API_BASE", "WECHAT_TIMEOUT", "WECHAT_CALLBACK_TOKEN", "WECHAT_ENCODING_AES_KEY",
 		"JWT_SECRET", "ADMIN_USERNAME", "ADMIN_PASSWORD", "RATE_LIMIT_PER_MINUTE", "LOG_LEVEL",
 		"AUTO_MIGRATE", "SANDBOX", "WECHATPAY_MCH_ID",
+		"TRUSTED_PROXIES", "CORS_ALLOWED_ORIGINS",
 	}
 }
