@@ -21,7 +21,7 @@ type Config struct {
 	// RedisKeyPrefix namespaces every key, so several deployments can share one Redis.
 	RedisKeyPrefix string
 
-	WeChatAppID         string // empty: sandbox mode
+	WeChatAppID         string // the emulator's in sandbox mode
 	WeChatAppSecret     string
 	WeChatMiniAppID     string
 	WeChatMiniAppSecret string
