@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wxcoupon/coupon/internal/testenv"
+	"github.com/wxcoupon/coupon/internal/wechat/sandbox"
 )
 
 // Redis down: calls that need the ticket go on with the one held in process,
@@ -43,22 +45,49 @@ func TestRedisDownDegrades(t *testing.T) {
 			t.Errorf("%s calls went from %d to %d with Redis down, want the copy held in process used", api, before[api], after[api])
 		}
 	}
+	// The replica rides the outage out: still ready, and says so.
 	r := call(t, "GET", s.base+"/readyz", "", nil)
-	if r.status != 503 || !strings.Contains(string(r.body), `"cache":"failing"`) {
-		t.Errorf("readyz with Redis down = %d %s, want 503 naming the cache", r.status, r.body)
+	if r.status != 200 || !strings.Contains(string(r.body), `"status":"degraded"`) ||
+		!strings.Contains(string(r.body), `"cache":"degraded"`) || !strings.Contains(string(r.body), `"store":"ok"`) {
+		t.Errorf("readyz with Redis down = %d %s, want 200 degraded naming the cache", r.status, r.body)
 	}
 
-	// Readiness recovers on a later probe: the pool drops its dead connections first.
+	// Back to ok on a later probe: the pool drops its dead connections first.
 	redis.start()
 	var ready reply
 	for i := 0; i < 20; i++ {
-		if ready = call(t, "GET", s.base+"/readyz", "", nil); ready.status == 200 {
+		if ready = call(t, "GET", s.base+"/readyz", "", nil); strings.Contains(string(ready.body), `"status":"ok"`) {
 			break
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	if ready.status != 200 {
-		t.Errorf("readyz after Redis is back = %d %s", ready.status, ready.body)
+	if ready.status != 200 || !strings.Contains(string(ready.body), `"status":"ok"`) {
+		t.Errorf("readyz after Redis is back = %d %s, want 200 ok", ready.status, ready.body)
+	}
+}
+
+// WeChat unreachable once an access_token is held: calls that need WeChat
+// answer 503, but the replica stays ready (degraded) rather than leaving the
+// load balancer with all the others.
+func TestWeChatDownWithCredentialHeldDegrades(t *testing.T) {
+	t.Parallel()
+	wx := httptest.NewServer(sandbox.New(sandbox.Options{}))
+	defer wx.Close()
+	_, prefix := testenv.Redis(t)
+	s := startServer(t, productionEnv(t, testenv.MySQLDSN(t), prefix, wx.URL))
+	admin := s.adminLogin(t, "boss", "boss-password")
+	mustStatus(t, call(t, "GET", s.base+"/admin/v1/colors", admin, nil), 200)
+	if r := call(t, "GET", s.base+"/readyz", "", nil); r.status != 200 || !strings.Contains(string(r.body), `"status":"ok"`) {
+		t.Fatalf("readyz with WeChat up = %d %s, want 200 ok", r.status, r.body)
+	}
+
+	wx.Close()
+	if r := call(t, "GET", s.base+"/admin/v1/colors", admin, nil); r.status != 503 || r.errCode() != "upstream_unavailable" {
+		t.Errorf("colors with WeChat unreachable = %d %s, want 503 upstream_unavailable", r.status, r.body)
+	}
+	r := call(t, "GET", s.base+"/readyz", "", nil)
+	if r.status != 200 || !strings.Contains(string(r.body), `"status":"degraded"`) || !strings.Contains(string(r.body), `"wechat":"degraded"`) {
+		t.Errorf("readyz with WeChat unreachable and a token held = %d %s, want 200 degraded naming wechat", r.status, r.body)
 	}
 }
 
@@ -91,7 +120,8 @@ func TestMySQLDownDecryptIs503ThenSucceeds(t *testing.T) {
 	if r.status != 503 || r.errCode() != "upstream_unavailable" {
 		t.Fatalf("decrypt with MySQL down = %d %s, want 503 upstream_unavailable", r.status, r.body)
 	}
-	if r := call(t, "GET", s.base+"/readyz", "", nil); r.status != 503 || !strings.Contains(string(r.body), `"store":"failing"`) {
+	if r := call(t, "GET", s.base+"/readyz", "", nil); r.status != 503 || !strings.Contains(string(r.body), `"store":"failing"`) ||
+		!strings.Contains(string(r.body), `not ready: store`) {
 		t.Errorf("readyz with MySQL down = %d %s, want 503 naming the store", r.status, r.body)
 	}
 

@@ -233,6 +233,7 @@ func TestSandboxHelpSaysWhatIsTrue(t *testing.T) {
 		_, prefix := testenv.Redis(t)
 		env := sandboxEnv(t)
 		env["REDIS_URL"], env["REDIS_KEY_PREFIX"], env["JWT_SECRET"] = testenv.RedisURL(), prefix, testJWTSecret
+		env["SANDBOX"] = "true" // with REDIS_URL, sandbox mode is only ever asked for
 		help := sandboxHelp(t, env)
 		for _, want := range []string{"SANDBOX mode", "Cache: Redis", "JWT secret: from JWT_SECRET"} {
 			if !strings.Contains(help, want) {

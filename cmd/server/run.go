@@ -76,6 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer ln.Close()
 
 	apiBase := cfg.WeChatAPIBase
+	wxUp := &reachability{}
 	var emulator http.Handler
 	if cfg.Sandbox {
 		// The emulator pushes its card events to this server's own callback.
@@ -90,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		BaseURL: apiBase, AppID: cfg.WeChatAppID, AppSecret: cfg.WeChatAppSecret,
 		MiniAppID: cfg.WeChatMiniAppID, MiniAppSecret: cfg.WeChatMiniAppSecret,
 		Timeout: cfg.WeChatTimeout, Cache: kv, Logger: log.With("component", "wechat"),
-		Hooks: wechat.Hooks{OnCall: m.ObserveWeChatCall, OnRefresh: m.ObserveRefresh},
+		Hooks: wechatHooks(m, wxUp),
 	})
 	if err != nil {
 		return fmt.Errorf("wechat client: %w", err)
@@ -140,14 +141,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Events:     events,
 		JWT:        tokens,
 		Limiter:    ratelimit.New(kv, cfg.RateLimitPerMinute, nil),
-		Ready: []handler.ReadyCheck{
-			{Name: "store", Check: st.Ping},
-			{Name: "cache", Check: kv.Ping},
-			{Name: "wechat", Check: func(ctx context.Context) error { _, err := wx.AccessToken(ctx); return err }},
-		},
+		Ready:      readiness(st, kv, wx, wxUp),
+
 		Metrics: m,
 		Sandbox: emulator,
 		Log:     log,
+
+		TrustedProxies:     cfg.TrustedProxies,
+		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 	})
 	srv := &http.Server{
 		Handler:           h,
@@ -161,7 +162,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String())
 	if cfg.Sandbox {
-		printSandboxHelp(stdout, loopback(ln.Addr()), cfg, adminUser, adminPassword)
+		printSandboxHelp(stdout, loopback(ln.Addr()), cfg)
 	}
 	if onListen != nil {
 		onListen(ln.Addr())

@@ -28,20 +28,27 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-func printSandboxHelp(w io.Writer, addr string, cfg config.Config, user, password string) {
+// printSandboxHelp shows how to try the sandbox. Only the sandbox's own fixed
+// credentials are shown: a configured ADMIN_PASSWORD is referred to, never
+// printed.
+func printSandboxHelp(w io.Writer, addr string, cfg config.Config) {
+	user, password, shown := sandboxAdminUser, sandboxAdminPassword, sandboxAdminPassword
+	if cfg.AdminUsername != "" {
+		user, password, shown = cfg.AdminUsername, "$ADMIN_PASSWORD", "(the ADMIN_PASSWORD you set)"
+	}
 	fmt.Fprintf(w, `
 Coupon service running in SANDBOX mode at http://%[1]s
 WeChat is emulated in-process under http://%[1]s/sandbox/wechat/ (app id %[2]s); nothing leaves this machine.
 Store: %[3]s   Cache: %[6]s   JWT secret: %[7]s
-Merchant login: %[4]s / %[5]s
+Merchant login: %[4]s / %[8]s
 
 Try the flow:
-  ADMIN=$(curl -s -XPOST http://%[1]s/admin/v1/auth/login -d '{"username":"%[4]s","password":"%[5]s"}' | jq -r .token)
+  ADMIN=$(curl -s -XPOST http://%[1]s/admin/v1/auth/login -d "{\"username\":\"%[4]s\",\"password\":\"%[5]s\"}" | jq -r .token)
   # create a card (see README), then as a user:
   CODE=$(curl -s -XPOST http://%[1]s/sandbox/wechat/sandbox/login -d '{"openid":"oDemoUser"}' | jq -r .code)
   USER=$(curl -s -XPOST http://%[1]s/api/v1/auth/login -d "{\"code\":\"$CODE\"}" | jq -r .token)
   curl -s -H "Authorization: Bearer $USER" http://%[1]s/api/v1/cards
-`, addr, cfg.WeChatAppID, storeDesc(cfg), user, password, cacheDesc(cfg), jwtSecretDesc(cfg))
+`, addr, cfg.WeChatAppID, storeDesc(cfg), user, password, cacheDesc(cfg), jwtSecretDesc(cfg), shown)
 }
 
 func storeDesc(cfg config.Config) string {

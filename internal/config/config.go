@@ -21,7 +21,7 @@ type Config struct {
 	// RedisKeyPrefix namespaces every key, so several deployments can share one Redis.
 	RedisKeyPrefix string
 
-	WeChatAppID         string // empty: sandbox mode
+	WeChatAppID         string // the emulator's in sandbox mode
 	WeChatAppSecret     string
 	WeChatMiniAppID     string
 	WeChatMiniAppSecret string
@@ -41,8 +41,13 @@ type Config struct {
 	// AutoMigrate applies the migrations at start (AUTO_MIGRATE, default true).
 	AutoMigrate bool
 
-	// Sandbox is true when no Official Account is configured: the server mounts the
-	// WeChat emulator and talks to it.
+	// TrustedProxies are the CIDRs whose X-Forwarded-For names the client.
+	TrustedProxies []string
+	// CORSAllowedOrigins may call from a browser; empty: none.
+	CORSAllowedOrigins []string
+
+	// Sandbox is true when the server mounts the WeChat emulator and talks to
+	// it (SANDBOX; see sandbox.go for the rule when it is unset).
 	Sandbox bool
 }
 
@@ -130,7 +135,15 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, &Error{"ADMIN_PASSWORD", "want at least 8 characters"}
 	}
 
-	c.Sandbox = c.WeChatAppID == ""
+	if c.TrustedProxies, err = parseTrustedProxies(get("TRUSTED_PROXIES", defaultTrustedProxies)); err != nil {
+		return Config{}, err
+	}
+	if c.CORSAllowedOrigins, err = parseOrigins(get("CORS_ALLOWED_ORIGINS", "")); err != nil {
+		return Config{}, err
+	}
+	if c.Sandbox, err = decideSandbox(c, getenv); err != nil {
+		return Config{}, err
+	}
 	if c.Sandbox {
 		if c.WeChatAppSecret != "" {
 			return Config{}, &Error{"WECHAT_APP_ID", "required when WECHAT_APP_SECRET is set"}
@@ -184,6 +197,7 @@ func (c Config) LogAttrs() []any {
 		"callback_token", mask(c.CallbackToken), "encoding_aes_key", mask(c.EncodingAESKey),
 		"jwt_secret", mask(c.JWTSecret), "admin_username", c.AdminUsername,
 		"rate_limit_per_minute", c.RateLimitPerMinute,
+		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "cors_allowed_origins", strings.Join(c.CORSAllowedOrigins, ","),
 	}
 }
 
@@ -208,6 +222,7 @@ func Names() []string {
 		"WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_MINIAPP_ID", "WECHAT_MINIAPP_SECRET",
 		"WECHAT_API_BASE", "WECHAT_TIMEOUT", "WECHAT_CALLBACK_TOKEN", "WECHAT_ENCODING_AES_KEY",
 		"JWT_SECRET", "ADMIN_USERNAME", "ADMIN_PASSWORD", "RATE_LIMIT_PER_MINUTE", "LOG_LEVEL",
-		"AUTO_MIGRATE",
+		"AUTO_MIGRATE", "SANDBOX", "WECHATPAY_MCH_ID",
+		"TRUSTED_PROXIES", "CORS_ALLOWED_ORIGINS",
 	}
 }

@@ -31,6 +31,11 @@ type Deps struct {
 	Ready   []ReadyCheck
 	// Metrics, when set, counts requests and is served at /metrics.
 	Metrics *metrics.Metrics
+	// TrustedProxies (CIDRs) are believed when they say, in X-Forwarded-For,
+	// whom they forward for; empty: nobody.
+	TrustedProxies []string
+	// CORSAllowedOrigins may call from a browser; empty: none.
+	CORSAllowedOrigins []string
 	// Sandbox, when set, is the WeChat emulator, mounted under /sandbox/wechat/.
 	Sandbox http.Handler
 	Log     *slog.Logger
@@ -54,17 +59,21 @@ func New(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, redemption: d.Redemption, images: d.Images, events: d.Events, ready: d.Ready, limiter: d.Limiter, log: d.Log}
 	r := gin.New()
-	// X-Forwarded-For is trusted only from a proxy on this host; behind a load
-	// balancer, set its addresses here so ClientIP (login throttling) sees users.
-	_ = r.SetTrustedProxies([]string{"127.0.0.1", "::1"})
+	// ClientIP (login throttling and limits) sees users behind the load
+	// balancers in TRUSTED_PROXIES; config validated them, so a failure here
+	// trusts nobody rather than everybody.
+	if err := trustProxies(r, d.TrustedProxies); err != nil {
+		d.Log.Error("trusted proxies refused; X-Forwarded-For is ignored", "err", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.HandleMethodNotAllowed = true
 	// Outermost first: observers see the status the error envelope set.
-	r.Use(requestIDMiddleware())
+	r.Use(joinForwardedFor(), requestIDMiddleware())
 	if d.Metrics != nil {
 		r.Use(observe(d.Metrics))
 		r.GET("/metrics", gin.WrapH(d.Metrics.Handler()))
 	}
-	r.Use(accessLog(d.Log), recovery(d.Log), errorsMiddleware(d.Log))
+	r.Use(accessLog(d.Log), recovery(d.Log), errorsMiddleware(d.Log), cors(d.CORSAllowedOrigins))
 	r.GET("/openapi.yaml", serveOpenAPI)
 	r.NoRoute(func(c *gin.Context) { abort(c, service.KindNotFound, "no such route", nil) })
 	// Gin has set the Allow header by the time this runs.
