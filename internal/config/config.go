@@ -49,6 +49,9 @@ type Config struct {
 	// Sandbox is true when the server mounts the WeChat emulator and talks to
 	// it (SANDBOX; see sandbox.go for the rule when it is unset).
 	Sandbox bool
+
+	// WeChatPay is the 商家券 merchant (wechatpay.go).
+	WeChatPay WeChatPay
 }
 
 // Sandbox credentials, the same as the emulator's defaults.
@@ -144,7 +147,13 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Sandbox, err = decideSandbox(c, getenv); err != nil {
 		return Config{}, err
 	}
+	if c.WeChatPay, err = loadWeChatPay(get); err != nil {
+		return Config{}, err
+	}
 	if c.Sandbox {
+		if !c.WeChatPay.Enabled() {
+			c.WeChatPay = SandboxWeChatPay(c.WeChatPay.Timeout)
+		}
 		if c.WeChatAppSecret != "" {
 			return Config{}, &Error{"WECHAT_APP_ID", "required when WECHAT_APP_SECRET is set"}
 		}
@@ -188,7 +197,7 @@ func (c Config) LogAttrs() []any {
 	if c.Sandbox {
 		apiBase = "in-process emulator under /sandbox/wechat/"
 	}
-	return []any{
+	return append([]any{
 		"http_addr", c.HTTPAddr, "sandbox", c.Sandbox,
 		"store", storeKind(c), "cache", cacheKind(c),
 		"wechat_app_id", c.WeChatAppID, "wechat_app_secret", mask(c.WeChatAppSecret),
@@ -198,7 +207,7 @@ func (c Config) LogAttrs() []any {
 		"jwt_secret", mask(c.JWTSecret), "admin_username", c.AdminUsername,
 		"rate_limit_per_minute", c.RateLimitPerMinute,
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "cors_allowed_origins", strings.Join(c.CORSAllowedOrigins, ","),
-	}
+	}, c.WeChatPay.logAttrs()...)
 }
 
 func storeKind(c Config) string {
@@ -217,12 +226,11 @@ func cacheKind(c Config) string {
 
 // Names lists every environment variable Load reads, for deployment checks.
 func Names() []string {
-	return []string{
+	return append([]string{
 		"HTTP_ADDR", "MYSQL_DSN", "SQLITE_PATH", "REDIS_URL", "REDIS_KEY_PREFIX",
 		"WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_MINIAPP_ID", "WECHAT_MINIAPP_SECRET",
 		"WECHAT_API_BASE", "WECHAT_TIMEOUT", "WECHAT_CALLBACK_TOKEN", "WECHAT_ENCODING_AES_KEY",
 		"JWT_SECRET", "ADMIN_USERNAME", "ADMIN_PASSWORD", "RATE_LIMIT_PER_MINUTE", "LOG_LEVEL",
-		"AUTO_MIGRATE", "SANDBOX", "WECHATPAY_MCH_ID",
-		"TRUSTED_PROXIES", "CORS_ALLOWED_ORIGINS",
-	}
+		"AUTO_MIGRATE", "SANDBOX", "TRUSTED_PROXIES", "CORS_ALLOWED_ORIGINS",
+	}, wechatPayNames...)
 }
