@@ -281,7 +281,9 @@ func (c *call) decode(v any) *apiError {
 	if err := json.Unmarshal(c.body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return paramErr(strings.ReplaceAll(te.Field, ".", "/"), te.Value, "类型错误，应为 "+te.Type.String())
+			// Fields of an embedded struct come prefixed with its Go name.
+			field := strings.TrimPrefix(te.Field, "stockDef.")
+			return paramErr(strings.ReplaceAll(field, ".", "/"), te.Value, "类型错误，应为 "+te.Type.String())
 		}
 		return paramErr("body", "", "请求体不是合法的 JSON")
 	}
