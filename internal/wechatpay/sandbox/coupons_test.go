@@ -298,3 +298,27 @@ func TestCouponsSendHasNoGrant(t *testing.T) {
 	want(t, "coupons/send", e.do("POST", bf+"coupons/send", map[string]any{"openid": "oA"}), 403, "NO_AUTH")
 	want(t, "unknown path", e.do("GET", "/v3/marketing/favor/stocks", nil), 404, "NOT_FOUND")
 }
+
+func TestAssociate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Options{})
+	id := e.createStock(stockRequest("NORMAL"))
+	code := e.issue("oA", id, "P1")
+	tie := func(path, trade, no string) reply {
+		return e.do("POST", bf+"coupons/"+path, map[string]any{"stock_id": id, "coupon_code": code, "out_trade_no": trade, "out_request_no": no})
+	}
+	r := tie("associate", "T1", "A1")
+	want(t, "associate", r, 200, "")
+	if r.str("wechatpay_associate_time") == "" {
+		t.Errorf("associate = %s", r.body)
+	}
+	want(t, "associate replay", tie("associate", "T1", "A1"), 200, "")
+	want(t, "associate another order", tie("associate", "T2", "A2"), 400, "INVALID_REQUEST")
+	if g := e.do("GET", bf+"users/oA/coupons/"+code+"/appids/"+appID, nil); g.str("associate_out_trade_no") != "T1" {
+		t.Errorf("coupon = %s", g.body)
+	}
+	want(t, "disassociate another order", tie("disassociate", "T2", "X1"), 400, "INVALID_REQUEST")
+	want(t, "disassociate", tie("disassociate", "T1", "X2"), 200, "")
+	want(t, "use", e.do("POST", bf+"coupons/use", useBody(id, code, "U1")), 200, "")
+	want(t, "associate used", tie("associate", "T3", "A3"), 400, "INVALID_REQUEST")
+}
