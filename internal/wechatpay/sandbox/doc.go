@@ -91,8 +91,9 @@
 //     (mini_programs_appid, notify_appid, custom_entrance appids, appid
 //     parameters), are 400 INVALID_REQUEST. The window may not exceed one
 //     year nor have ended already. discount_percent is 1–99.
-//     transaction_minimum must exceed discount_amount (NORMAL) and
-//     exchange_price (EXCHANGE). max_coupons_per_user ≤ max_coupons and
+//     transaction_minimum may not be below discount_amount (NORMAL: a
+//     coupon worth more than the smallest order would pay the user); no
+//     relation is required between exchange_price and the threshold. max_coupons_per_user ≤ max_coupons and
 //     max_coupons_by_day ≤ max_coupons. max_amount / max_amount_by_day
 //     ("not yet open") are accepted for NORMAL stocks only, at least one
 //     face value, by_day ≤ total. transferable/shareable true are refused
