@@ -1,8 +1,11 @@
 package sandbox_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -321,4 +324,59 @@ func TestAssociate(t *testing.T) {
 	want(t, "disassociate", tie("disassociate", "T1", "X2"), 200, "")
 	want(t, "use", e.do("POST", bf+"coupons/use", useBody(id, code, "U1")), 200, "")
 	want(t, "associate used", tie("associate", "T3", "A3"), 400, "INVALID_REQUEST")
+}
+
+// Concurrent sends never exceed max_coupons, and concurrent uses of one
+// coupon with different request numbers succeed once.
+func TestConcurrentSendsAndUses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Options{})
+	req := stockRequest("NORMAL")
+	set(req, "stock_send_rule/max_coupons", 5)
+	id := e.createStock(req)
+	var mu sync.Mutex
+	codes := map[string]int{}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			item := e.sendOne("oUser"+strconv.Itoa(i), id, "P1")
+			mu.Lock()
+			codes[item["code"].(string)]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if codes["SUCCESS"] != 5 || codes["NOTENOUGH"] != 15 {
+		t.Fatalf("item codes = %v, want 5 SUCCESS and 15 NOTENOUGH", codes)
+	}
+
+	code := e.issueTo(t, id)
+	statuses := map[int]int{}
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.do("POST", bf+"coupons/use", useBody(id, code, "U"+strconv.Itoa(i)))
+			mu.Lock()
+			statuses[r.status]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if statuses[200] != 1 || statuses[400] != 9 {
+		t.Errorf("use statuses = %v, want one 200 and nine 400", statuses)
+	}
+}
+
+// issueTo raises the stock's budget by one and sends a coupon to oLast.
+func (e *env) issueTo(t *testing.T, stockID string) string {
+	t.Helper()
+	g := e.do("GET", bf+"stocks/"+stockID, nil)
+	max := g.m["stock_send_rule"].(map[string]any)["max_coupons"].(json.Number)
+	n, _ := max.Int64()
+	want(t, "raise", e.do("PATCH", bf+"stocks/"+stockID+"/budget", map[string]any{
+		"target_max_coupons": n + 1, "current_max_coupons": n, "modify_budget_request_no": "RAISE" + max.String()}), 200, "")
+	return e.issue("oLast", stockID, "LAST")
 }
