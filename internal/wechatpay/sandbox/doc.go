@@ -55,6 +55,7 @@
 //	POST sandbox/pay/delete-coupon  {"openid","stock_id","coupon_code"}
 //	POST sandbox/pay/stock-state    {"stock_id","state"} — pause, resume or stop a stock (the merchant platform's part)
 //	GET  sandbox/pay/notifications  every COUPON.SEND made and its delivery
+//	POST sandbox/pay/signtest       {"url"?} — one WECHATPAY/SIGNTEST/ probe to url or the callbacks URL → {"http_status"}
 //	POST sandbox/pay/reset          forget everything
 //
 // A fault's path is the /v3/ path as requested, without the query (the

@@ -51,6 +51,7 @@ func (e *Emulator) routes() (api, driver *http.ServeMux) {
 	drv("POST "+sp+"expire-coupon", (*call).driverExpireCoupon)
 	drv("POST "+sp+"delete-coupon", (*call).driverDeleteCoupon)
 	drv("GET "+sp+"notifications", (*call).driverNotifications)
+	drv("POST "+sp+"signtest", (*call).driverSignTest)
 	return api, driver
 }
 
