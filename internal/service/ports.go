@@ -220,6 +220,15 @@ type EventDecoder interface {
 	Decode(q CallbackQuery, body []byte) (PushedEvent, error)
 }
 
+// PushReplays remembers, for every replica, the first body pushed under one
+// (timestamp, nonce) pair while a push with that timestamp can be accepted
+// (the shared cache).
+type PushReplays interface {
+	// SetFirst stores value under key for ttl unless key holds a value, and
+	// returns the value key holds afterwards.
+	SetFirst(ctx context.Context, key, value string, ttl time.Duration) (string, error)
+}
+
 // CallbackQuery is the query of a push or URL check.
 type CallbackQuery struct {
 	Signature, MsgSignature, Timestamp, Nonce, EncryptType, EchoStr string
