@@ -178,8 +178,7 @@ func (s *Events) reviewed(ctx context.Context, e PushedEvent, status CardStatus)
 	if card.Status == CardDeleted {
 		return nil
 	}
-	card.Status, card.UpdatedAt = status, s.now()
-	return s.cards.UpsertCard(ctx, card)
+	return s.cards.SetCardStatus(ctx, e.CardID, status, s.now())
 }
 
 func (s *Events) soldOut(ctx context.Context, e PushedEvent) error {
@@ -190,6 +189,7 @@ func (s *Events) soldOut(ctx context.Context, e PushedEvent) error {
 	if err != nil {
 		return err
 	}
+	// WeChat's own figure: the stock is 0 as of now (a sync).
 	card.Quantity, card.UpdatedAt = 0, s.now()
 	return s.cards.UpsertCard(ctx, card)
 }
