@@ -34,20 +34,20 @@ import (
 //     UPDATE … SET received_since_sync = received_since_sync + n
 //     WHERE card_id = ? AND sync_gen = g.
 //
-// The row's lock orders the flush and the sync. A flush before the sync is
+// The row's lock orders a flush and a sync. A flush before the sync is
 // erased by the reset: the sync's figure, read from WeChat after the user
-// received the code there (receipt at WeChat comes before any record here),
-// already counts it. A flush after the sync matches no row and is dropped,
-// for the same reason. Only codes read under the new
-// generation count against the new figure. That holds on one replica and
-// across replicas alike. What stays uncertain is only a receipt in flight
-// while a sync runs (between the sync reading WeChat's figure and writing
-// it): it may be counted twice or not at all, until the next sync.
+// received the code there (a receipt at WeChat comes before any record
+// here), already counts it. A flush after the sync matches no row and is
+// dropped, for the same reason. Only codes recorded under the new generation
+// count against the new figure. That holds on one replica and across
+// replicas alike. What stays uncertain is only a receipt in flight while a
+// sync runs (between the sync reading WeChat's figure and writing it): it
+// may be counted twice or not at all, until the next sync.
 //
 // A flush takes the pending counts out of the ledger before writing them and
 // puts back only those whose UPDATE failed, so a count is either pending or
-// written, never both; flushes run one at a time. A crash loses at most stockFlushEvery of receipts,
-// until the next sync.
+// written, never both; flushes run one at a time. A crash loses at most
+// stockFlushEvery of receipts, until the next sync.
 
 // stockFlushEvery is how often the counts of received codes are written.
 const stockFlushEvery = 100 * time.Millisecond

@@ -61,6 +61,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"get unknown card", testGetUnknownCard},
 		{"list cards", testListCards},
 		{"issuable cards", testIssuableCards},
+		{"set card status leaves the stock", testSetCardStatus},
 		{"record code", testRecordCode},
 		{"record code concurrently", testRecordCodeConcurrent},
 		{"stock never below zero", testStockNeverBelowZero},
@@ -316,6 +317,29 @@ func testIssuableCards(t *testing.T, s *store.Store) {
 				t.Errorf("%s listed: got %v, want %v", tt.card.CardID, got, tt.issuable)
 			}
 		})
+	}
+}
+
+func testSetCardStatus(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	mustUpsert(t, s, card("pStatus", nil)) // quantity 10
+	mustRecord(t, s, service.IssuedCode{CardID: "pStatus", Code: "s1", OpenID: "oAlice"},
+		service.IssuedCode{CardID: "pStatus", Code: "s2", OpenID: "oBob"})
+	at := base.Add(time.Hour)
+	for range 2 { // the second call changes nothing and still succeeds
+		if err := s.SetCardStatus(ctx, "pStatus", service.CardDeleted, at); err != nil {
+			t.Fatalf("SetCardStatus: %v", err)
+		}
+	}
+	got := mustGetCard(t, s, "pStatus")
+	if got.Status != service.CardDeleted || !got.UpdatedAt.Equal(at) || got.Title != "Coffee pStatus" {
+		t.Errorf("card = %+v, want deleted at %v, the rest kept", got, at)
+	}
+	if q := stockOf(t, s, "pStatus"); q != 8 {
+		t.Errorf("stock = %d, want 8: a status change keeps the synced figure and the receipts since", q)
+	}
+	if err := s.SetCardStatus(ctx, "pNowhere", service.CardVerifyOK, at); !errors.Is(err, service.ErrNotFound) {
+		t.Errorf("SetCardStatus(unknown card) = %v, want ErrNotFound", err)
 	}
 }
 
