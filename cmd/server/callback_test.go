@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -76,6 +77,7 @@ func (g *gate) release() {
 // pushes to it in mode, plus a card and a signed-in user.
 type pushedSetup struct {
 	s     *server
+	env   map[string]string // s's configuration, for replicas
 	emu   *sandbox.Emulator
 	gate  *gate
 	admin string
@@ -99,10 +101,10 @@ func newPushedSetup(t *testing.T, mode string) *pushedSetup {
 	if mode != sandbox.ModePlain {
 		env["WECHAT_ENCODING_AES_KEY"] = testAESKey
 	}
-	s := startServer(t, env)
+	s := startServer(t, maps.Clone(env))
 	g.point(s.base)
 	admin := s.adminLogin(t, "boss", "boss-password")
-	p := &pushedSetup{s: s, emu: emu, gate: g, admin: admin, card: s.createCard(t, admin, nil)}
+	p := &pushedSetup{s: s, env: env, emu: emu, gate: g, admin: admin, card: s.createCard(t, admin, nil)}
 	p.waitPushes(t)
 	return p
 }
@@ -330,7 +332,10 @@ func TestCallbackRefusesAndChangesNothing(t *testing.T) {
 			encryptWith(otherApp)(q, body)
 			q.Set("msg_signature", strings.Repeat("1", 40))
 		}, 401},
-		{"malformed xml", now, func(_ url.Values, body *string) { *body = "<xml><Event>user_consume_card" }, 400},
+		{"malformed xml", now, func(q url.Values, body *string) {
+			q.Set("encrypt_type", "aes")
+			*body = "<xml><Encrypt>user_consume_card"
+		}, 400},
 		{"over 1 MB", now, func(_ url.Values, body *string) { *body = "<xml>" + strings.Repeat("a", 1<<20) + "</xml>" }, 413},
 	}
 	wantCode := map[int]string{400: "invalid_argument", 401: "unauthenticated", 413: "payload_too_large"}
@@ -346,10 +351,22 @@ func TestCallbackRefusesAndChangesNothing(t *testing.T) {
 		t.Errorf("refused pushes recorded %d codes, want none", n)
 	}
 
-	// A good push is answered success; WeChat's retry of it is answered
-	// success too and counted once.
+	// A good push is answered success; WeChat's retry of it (the same query
+	// and body) is answered success too and counted once.
+	var retry struct {
+		q    url.Values
+		body string
+	}
+	sameEachTime := func(q url.Values, body *string) {
+		if retry.q == nil {
+			encryptWith(mustCrypter(t))(q, body)
+			retry.q, retry.body = maps.Clone(q), *body
+		}
+		maps.Copy(q, retry.q)
+		*body = retry.body
+	}
 	for i := 0; i < 2; i++ {
-		r := signedPush(t, p.s.base, view, now, encryptWith(mustCrypter(t)))
+		r := signedPush(t, p.s.base, view, now, sameEachTime)
 		if r.status != 200 || string(r.body) != "success" {
 			t.Fatalf("view push %d = %d %q, want success", i, r.status, r.body)
 		}

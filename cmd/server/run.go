@@ -126,7 +126,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if err != nil {
 			return fmt.Errorf("wechat callback: %w", err)
 		}
-		events = service.NewEvents(decoder, st, st, cards.Writer(), log, nil)
+		events = service.NewEvents(decoder, kv, st, st, cards.Writer(), log, nil)
 	} else {
 		log.Warn("WECHAT_CALLBACK_TOKEN is not set: /wechat/callback is off and code records follow only the API")
 	}

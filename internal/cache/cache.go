@@ -6,6 +6,7 @@
 // Values are strings with a time to live. TryLock is a lease: it expires after
 // its TTL, and its unlock removes it only while the caller still holds it.
 // Incr is a fixed-window counter that expires window after its first increment.
+// SetFirst keeps the first of several values written under one key.
 package cache
 
 import (
@@ -22,6 +23,7 @@ import (
 type Store interface {
 	Get(ctx context.Context, key string) (string, bool, error)
 	Set(ctx context.Context, key, value string, ttl time.Duration) error
+	SetFirst(ctx context.Context, key, value string, ttl time.Duration) (string, error)
 	Delete(ctx context.Context, key string) error
 	TryLock(ctx context.Context, key string, ttl time.Duration) (func(context.Context) error, bool, error)
 	Incr(ctx context.Context, key string, window time.Duration) (int64, error)

@@ -91,7 +91,7 @@ func (c *CardCache) forget(cardID string) {
 
 // Writer is the catalogue as the services that change it see it: reads go to
 // the store (a read-modify-write must not start from a cached row) and every
-// UpsertCard drops the card from the cache.
+// UpsertCard and SetCardStatus drops the card from the cache.
 func (c *CardCache) Writer() CardStore { return cardWriter{CardStore: c.store, cache: c} }
 
 type cardWriter struct {
@@ -103,5 +103,11 @@ func (w cardWriter) UpsertCard(ctx context.Context, card Card) error {
 	err := w.CardStore.UpsertCard(ctx, card)
 	// Dropped on failure too: the write may have happened.
 	w.cache.forget(card.CardID)
+	return err
+}
+
+func (w cardWriter) SetCardStatus(ctx context.Context, cardID string, status CardStatus, at time.Time) error {
+	err := w.CardStore.SetCardStatus(ctx, cardID, status, at)
+	w.cache.forget(cardID) // on failure too, as in UpsertCard
 	return err
 }

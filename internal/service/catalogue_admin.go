@@ -99,7 +99,7 @@ func (c *Catalogue) Delete(ctx context.Context, cardID string) (Card, error) {
 		return Card{}, fmt.Errorf("delete card %s: %w", cardID, err)
 	}
 	card.Status, card.UpdatedAt = CardDeleted, c.now()
-	if err := c.cards.UpsertCard(ctx, card); err != nil {
+	if err := c.cards.SetCardStatus(ctx, cardID, CardDeleted, card.UpdatedAt); err != nil {
 		return Card{}, fmt.Errorf("record deletion of %s: %w", cardID, err)
 	}
 	return card, nil

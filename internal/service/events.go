@@ -43,6 +43,7 @@ type PushedEvent struct {
 // Events keeps the code records and the catalogue true to what the provider pushes.
 type Events struct {
 	decoder EventDecoder
+	replays PushReplays // nil: no replay check
 	events  EventStore
 	codes   CodeStore
 	cards   CardStore
@@ -50,25 +51,31 @@ type Events struct {
 	now     func() time.Time
 }
 
-// NewEvents wires event handling.
-func NewEvents(decoder EventDecoder, events EventStore, codes CodeStore, cards CardStore, log *slog.Logger, now func() time.Time) *Events {
+// NewEvents wires event handling; replays is the cache shared by the
+// replicas, where the (timestamp, nonce) pairs of accepted pushes are kept.
+func NewEvents(decoder EventDecoder, replays PushReplays, events EventStore, codes CodeStore, cards CardStore, log *slog.Logger, now func() time.Time) *Events {
 	if now == nil {
 		now = time.Now
 	}
-	return &Events{decoder: decoder, events: events, codes: codes, cards: cards, log: log, now: now}
+	return &Events{decoder: decoder, replays: replays, events: events, codes: codes, cards: cards, log: log, now: now}
 }
 
 // VerifyURL answers the provider's URL check.
 func (s *Events) VerifyURL(q CallbackQuery) (string, error) { return s.decoder.VerifyURL(q) }
 
 // Receive decodes one push and applies it once: a repeated delivery changes
-// nothing. Effects are applied before the event is recorded, so a push that
+// nothing. A (timestamp, nonce) pair already pushed with another body is
+// refused (checkReplay); with the same body it is a retry and goes through,
+// since the first delivery may have failed half-way. Effects are applied before the event is recorded, so a push that
 // fails half-way is applied again on the provider's retry; each effect is
 // idempotent and never moves a code backwards (a late user_get_card does not
 // undo a consumption).
 func (s *Events) Receive(ctx context.Context, q CallbackQuery, body []byte) error {
 	e, err := s.decoder.Decode(q, body)
 	if err != nil {
+		return err
+	}
+	if err := s.checkReplay(ctx, q, body); err != nil {
 		return err
 	}
 	seen, err := s.events.SeenEvent(ctx, e.Key)
@@ -171,8 +178,7 @@ func (s *Events) reviewed(ctx context.Context, e PushedEvent, status CardStatus)
 	if card.Status == CardDeleted {
 		return nil
 	}
-	card.Status, card.UpdatedAt = status, s.now()
-	return s.cards.UpsertCard(ctx, card)
+	return s.cards.SetCardStatus(ctx, e.CardID, status, s.now())
 }
 
 func (s *Events) soldOut(ctx context.Context, e PushedEvent) error {
@@ -183,6 +189,7 @@ func (s *Events) soldOut(ctx context.Context, e PushedEvent) error {
 	if err != nil {
 		return err
 	}
+	// WeChat's own figure: the stock is 0 as of now (a sync).
 	card.Quantity, card.UpdatedAt = 0, s.now()
 	return s.cards.UpsertCard(ctx, card)
 }

@@ -14,8 +14,13 @@ type CardReader interface {
 // CardStore keeps the local card catalogue.
 type CardStore interface {
 	CardReader
-	// UpsertCard inserts the card or replaces the stored one with the same CardID.
+	// UpsertCard inserts the card or replaces the stored one with the same
+	// CardID. c.Quantity is the provider's figure (a sync): codes received
+	// before this write no longer count against it.
 	UpsertCard(ctx context.Context, c Card) error
+	// SetCardStatus changes only a stored card's status (and updated_at to
+	// at); ErrNotFound when the card is not in the catalogue.
+	SetCardStatus(ctx context.Context, cardID string, status CardStatus, at time.Time) error
 	// ListCards returns cards newest first, filtered by status when it is not empty,
 	// and the number of cards matching the filter.
 	ListCards(ctx context.Context, f CardFilter) ([]Card, int64, error)
@@ -32,12 +37,13 @@ type CardFilter struct {
 
 // CodeStore keeps the codes users hold.
 type CodeStore interface {
-	// RecordCode stores the code for its holder. When the (card, code) pair is new it
-	// is inserted, the card's local stock (a mirror of WeChat's) is decremented
-	// once (never below zero; the store may batch that, its own reads see it),
-	// and created is true. When it exists, holder, status and outer_str are
-	// updated (received_at is kept; a final status is never replaced by one that
-	// is not, see CodeStatus.Final) and created is false.
+	// RecordCode stores the code for its holder. When the (card, code) pair is
+	// new it is inserted, the card's local stock (a mirror of WeChat's) is
+	// decremented once (never below zero; the store may batch that, and reads
+	// may see it a moment later), and created is true. When it exists, holder,
+	// status and outer_str are updated (received_at is kept; a final status is
+	// never replaced by one that is not, see CodeStatus.Final) and created is
+	// false.
 	RecordCode(ctx context.Context, c IssuedCode) (stored IssuedCode, created bool, err error)
 	// GetCode returns ErrNotFound when the code was never recorded.
 	GetCode(ctx context.Context, cardID, code string) (IssuedCode, error)
@@ -218,6 +224,15 @@ type EventDecoder interface {
 	VerifyURL(q CallbackQuery) (string, error)
 	// Decode verifies a push (signature, freshness, addressee) and returns the event.
 	Decode(q CallbackQuery, body []byte) (PushedEvent, error)
+}
+
+// PushReplays remembers, for every replica, the first body pushed under one
+// (timestamp, nonce) pair while a push with that timestamp can be accepted
+// (the shared cache).
+type PushReplays interface {
+	// SetFirst stores value under key for ttl unless key holds a value, and
+	// returns the value key holds afterwards.
+	SetFirst(ctx context.Context, key, value string, ttl time.Duration) (string, error)
 }
 
 // CallbackQuery is the query of a push or URL check.

@@ -20,16 +20,15 @@ const (
 
 // UpsertCard inserts the card or replaces the stored one with the same CardID.
 // A replaced card keeps its created_at. Zero CreatedAt / UpdatedAt mean now.
+//
+// c.Quantity is the provider's stock figure (a sync): it is stored as the
+// figure of a new sync generation, in the same statement that resets the
+// count of codes received since the last sync, so that counts from before
+// this write are never applied to it (see stock.go).
 func (s *Store) UpsertCard(ctx context.Context, c service.Card) error {
 	if c.CardID == "" {
 		return errors.New("upsert card: empty card id")
 	}
-	// The row written is the whole truth about the card, stock included (the
-	// provider's figure, or a row read through this Store, which counted the
-	// ledger): counts received before it are dropped once it is written.
-	s.stock.writing.Lock()
-	defer s.stock.writing.Unlock()
-	before := s.stock.count(c.CardID)
 	t := now()
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = t
@@ -41,18 +40,44 @@ func (s *Store) UpsertCard(ctx context.Context, c service.Card) error {
 	if err != nil {
 		return fmt.Errorf("upsert card %s: %w", c.CardID, err)
 	}
+	updates := clause.AssignmentColumns([]string{
+		"card_type", "title", "brand_name", "logo_url", "color", "status",
+		"quantity", "total_quantity", "date_info", "bind_openid", "use_custom_code",
+		"get_limit", "definition", "updated_at",
+	})
+	updates = append(updates,
+		clause.Assignment{Column: clause.Column{Name: "received_since_sync"}, Value: 0},
+		clause.Assignment{Column: clause.Column{Name: "sync_gen"}, Value: gorm.Expr("sync_gen + 1")})
 	err = s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "card_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{
-			"card_type", "title", "brand_name", "logo_url", "color", "status",
-			"quantity", "total_quantity", "date_info", "bind_openid", "use_custom_code",
-			"get_limit", "definition", "updated_at",
-		}),
+		Columns:   []clause.Column{{Name: "card_id"}},
+		DoUpdates: updates,
 	}).Create(&row).Error
 	if err != nil {
 		return wrapf(err, "upsert card %s", c.CardID)
 	}
-	s.stock.written(c.CardID, before)
+	return nil
+}
+
+// SetCardStatus changes a card's status (review results, deletion) and
+// nothing else: the stock stays as the last sync and the receipts since left
+// it. It returns service.ErrNotFound when the card is not in the catalogue.
+func (s *Store) SetCardStatus(ctx context.Context, cardID string, status service.CardStatus, at time.Time) error {
+	if at.IsZero() {
+		at = now()
+	}
+	res := s.db.WithContext(ctx).Model(&cardRow{}).Where("card_id = ?", cardID).
+		Updates(map[string]any{"status": string(status), "updated_at": dbTime(at)})
+	if res.Error != nil {
+		return wrapf(res.Error, "set status of card %s", cardID)
+	}
+	if res.RowsAffected == 0 {
+		// MySQL counts changed rows only: an unchanged row is not a missing one.
+		if _, known, err := s.syncGen(ctx, cardID); err != nil {
+			return wrapf(err, "set status of card %s", cardID)
+		} else if !known {
+			return fmt.Errorf("set status of card %s: %w", cardID, service.ErrNotFound)
+		}
+	}
 	return nil
 }
 
@@ -66,7 +91,7 @@ func (s *Store) GetCard(ctx context.Context, cardID string) (service.Card, error
 	if err != nil {
 		return service.Card{}, fmt.Errorf("get card %s: %w", cardID, err)
 	}
-	return s.counted(c), nil
+	return c, nil
 }
 
 // ListCards returns a page of cards, newest first, and how many match the filter.
@@ -94,9 +119,6 @@ func (s *Store) ListCards(ctx context.Context, f service.CardFilter) ([]service.
 	if err != nil {
 		return nil, 0, fmt.Errorf("list cards: %w", err)
 	}
-	for i := range cards {
-		cards[i] = s.counted(cards[i])
-	}
 	return cards, total, nil
 }
 
@@ -105,7 +127,7 @@ func (s *Store) ListCards(ctx context.Context, f service.CardFilter) ([]service.
 func (s *Store) ListIssuableCards(ctx context.Context, at time.Time) ([]service.Card, error) {
 	var rows []cardRow
 	err := s.db.WithContext(ctx).
-		Where("status = ? AND quantity > 0", string(service.CardVerifyOK)).
+		Where("status = ? AND quantity > received_since_sync", string(service.CardVerifyOK)).
 		Order("created_at DESC").Order("card_id DESC").
 		Find(&rows).Error
 	if err != nil {
@@ -117,7 +139,7 @@ func (s *Store) ListIssuableCards(ctx context.Context, at time.Time) ([]service.
 	}
 	out := cards[:0]
 	for _, c := range cards {
-		if c = s.counted(c); c.Issuable(at) {
+		if c.Issuable(at) {
 			out = append(out, c)
 		}
 	}

@@ -17,20 +17,22 @@ import (
 const deadlockRetries = 5
 
 // RecordCode stores the code for its holder. A new (card, code) pair is inserted
-// and the card's local stock, if the card is in the catalogue, drops by one (never
-// below zero); created is true. For a pair already recorded, holder, status and
-// outer_str (when not empty) and consumed_at (when given and the code was not
-// consumed already) are updated when they differ, a final status is kept,
-// received_at is kept, and created is false. Concurrent calls for the same pair
+// and the card's local stock, if the card is in the catalogue, drops by one
+// (never below zero) within stockFlushEvery; created is true. For a pair
+// already recorded, holder, status and outer_str (when not empty) and
+// consumed_at (when given and the code was not consumed already) are updated
+// when they differ, a final status is kept, received_at is kept, and created
+// is false. Concurrent calls for the same pair
 // create it exactly once. An empty status means issued; a zero ReceivedAt means
 // now.
 //
 // Each step is one statement, so no lock outlives it, and the row returned is
 // built from what was read and written rather than read back: a repeat (the
 // common case: decrypt is idempotent and WeChat retries pushes) is one read,
-// plus an update only when something changed; a first receipt is a read and
-// the insert. The count off the card's local stock, which only mirrors
-// WeChat's, is batched (see stockLedger); this Store's reads see it.
+// plus an update only when something changed; a first receipt is two reads
+// (the code, the card's sync generation) and the insert. The count off the
+// card's local stock, which only mirrors WeChat's, is written in batches
+// (stock.go): reads see it within stockFlushEvery.
 func (s *Store) RecordCode(ctx context.Context, c service.IssuedCode) (service.IssuedCode, bool, error) {
 	if c.CardID == "" || c.Code == "" {
 		return service.IssuedCode{}, false, errors.New("record code: empty card id or code")
@@ -57,8 +59,14 @@ func (s *Store) recordCode(ctx context.Context, row codeRow) (codeRow, bool, err
 		return codeRow{}, false, err
 	}
 	if !found {
+		// The generation the receipt counts under is read before the insert
+		// (stock.go): a failure leaves nothing half done.
+		gen, known, err := s.syncGen(ctx, row.CardID)
+		if err != nil {
+			return codeRow{}, false, err
+		}
 		var created bool
-		err := s.retryDeadlock(ctx, func() error {
+		err = s.retryDeadlock(ctx, func() error {
 			// MySQL: ON DUPLICATE KEY UPDATE id = id; SQLite: ON CONFLICT DO NOTHING.
 			// Either way a row is affected only when this call inserted it.
 			res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
@@ -69,7 +77,9 @@ func (s *Store) recordCode(ctx context.Context, row codeRow) (codeRow, bool, err
 			return codeRow{}, false, err
 		}
 		if created {
-			s.stock.add(row.CardID)
+			if known {
+				s.stock.add(stockKey{cardID: row.CardID, gen: gen}, 1)
+			}
 			return row, true, nil
 		}
 		// A concurrent call inserted it between our read and our insert.

@@ -300,7 +300,7 @@ func testChangeCode(t *testing.T, s *store.Store) {
 		// The same code under another card does not stand in the way.
 		service.IssuedCode{CardID: "pElse", Code: "new1", OpenID: "oCarol", Status: service.CodeIssued, ReceivedAt: base},
 	)
-	stock := mustGetCard(t, s, "pChange").Quantity
+	stock := stockOf(t, s, "pChange")
 	old := mustGetCode(t, s, "pChange", "old1")
 
 	t.Run("re-keys the code", func(t *testing.T) {
@@ -330,7 +330,7 @@ func testChangeCode(t *testing.T, s *store.Store) {
 		if want := (service.CodeCounts{Issued: 2, Consumed: 1}); counts != want {
 			t.Errorf("counts: got %+v, want %+v", counts, want)
 		}
-		if got := mustGetCard(t, s, "pChange").Quantity; got != stock {
+		if got := stockOf(t, s, "pChange"); got != stock {
 			t.Errorf("stock: got %d, want %d (unchanged)", got, stock)
 		}
 	})

@@ -10,22 +10,26 @@ import (
 
 // cardRow is a row of cards.
 type cardRow struct {
-	CardID        string    `gorm:"column:card_id;primaryKey"`
-	CardType      string    `gorm:"column:card_type"`
-	Title         string    `gorm:"column:title"`
-	BrandName     string    `gorm:"column:brand_name"`
-	LogoURL       string    `gorm:"column:logo_url"`
-	Color         string    `gorm:"column:color"`
-	Status        string    `gorm:"column:status"`
-	Quantity      int64     `gorm:"column:quantity"`
-	TotalQuantity int64     `gorm:"column:total_quantity"`
-	DateInfo      string    `gorm:"column:date_info"` // JSON of service.DateInfo
-	BindOpenID    bool      `gorm:"column:bind_openid"`
-	UseCustomCode bool      `gorm:"column:use_custom_code"`
-	GetLimit      int       `gorm:"column:get_limit"`
-	Definition    string    `gorm:"column:definition"`
-	CreatedAt     time.Time `gorm:"column:created_at"`
-	UpdatedAt     time.Time `gorm:"column:updated_at"`
+	CardID    string `gorm:"column:card_id;primaryKey"`
+	CardType  string `gorm:"column:card_type"`
+	Title     string `gorm:"column:title"`
+	BrandName string `gorm:"column:brand_name"`
+	LogoURL   string `gorm:"column:logo_url"`
+	Color     string `gorm:"column:color"`
+	Status    string `gorm:"column:status"`
+	// The stock (stock.go): WeChat's figure as of the last sync, the codes
+	// recorded since that sync, and the sync's generation.
+	QuantitySynced    int64     `gorm:"column:quantity"`
+	ReceivedSinceSync int64     `gorm:"column:received_since_sync"`
+	SyncGen           int64     `gorm:"column:sync_gen"`
+	TotalQuantity     int64     `gorm:"column:total_quantity"`
+	DateInfo          string    `gorm:"column:date_info"` // JSON of service.DateInfo
+	BindOpenID        bool      `gorm:"column:bind_openid"`
+	UseCustomCode     bool      `gorm:"column:use_custom_code"`
+	GetLimit          int       `gorm:"column:get_limit"`
+	Definition        string    `gorm:"column:definition"`
+	CreatedAt         time.Time `gorm:"column:created_at"`
+	UpdatedAt         time.Time `gorm:"column:updated_at"`
 }
 
 func (cardRow) TableName() string { return "cards" }
@@ -36,22 +40,22 @@ func fromCard(c service.Card) (cardRow, error) {
 		return cardRow{}, fmt.Errorf("encode date_info: %w", err)
 	}
 	return cardRow{
-		CardID:        c.CardID,
-		CardType:      c.CardType,
-		Title:         c.Title,
-		BrandName:     c.BrandName,
-		LogoURL:       c.LogoURL,
-		Color:         c.Color,
-		Status:        string(c.Status),
-		Quantity:      c.Quantity,
-		TotalQuantity: c.TotalQuantity,
-		DateInfo:      string(di),
-		BindOpenID:    c.BindOpenID,
-		UseCustomCode: c.UseCustomCode,
-		GetLimit:      c.GetLimit,
-		Definition:    string(c.Definition),
-		CreatedAt:     dbTime(c.CreatedAt),
-		UpdatedAt:     dbTime(c.UpdatedAt),
+		CardID:         c.CardID,
+		CardType:       c.CardType,
+		Title:          c.Title,
+		BrandName:      c.BrandName,
+		LogoURL:        c.LogoURL,
+		Color:          c.Color,
+		Status:         string(c.Status),
+		QuantitySynced: c.Quantity, // the provider's figure: see UpsertCard
+		TotalQuantity:  c.TotalQuantity,
+		DateInfo:       string(di),
+		BindOpenID:     c.BindOpenID,
+		UseCustomCode:  c.UseCustomCode,
+		GetLimit:       c.GetLimit,
+		Definition:     string(c.Definition),
+		CreatedAt:      dbTime(c.CreatedAt),
+		UpdatedAt:      dbTime(c.UpdatedAt),
 	}, nil
 }
 
@@ -74,7 +78,7 @@ func toCard(r cardRow) (service.Card, error) {
 		LogoURL:       r.LogoURL,
 		Color:         r.Color,
 		Status:        service.CardStatus(r.Status),
-		Quantity:      r.Quantity,
+		Quantity:      r.available(),
 		TotalQuantity: r.TotalQuantity,
 		DateInfo:      di,
 		BindOpenID:    r.BindOpenID,

@@ -2,98 +2,143 @@ package store
 
 import (
 	"context"
-	"maps"
 	"sync"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
-
-	"github.com/wxcoupon/coupon/internal/service"
 )
 
-// stockFlushEvery is how often codes received are counted off the cards'
-// local stock in the database.
+// A card's local stock mirrors WeChat's, which WeChat itself enforces on
+// wx.addCard. It is kept as two figures that are never mixed:
+//
+//   - cards.quantity: WeChat's figure as of the card's last sync. Only
+//     UpsertCard writes it (sync, card get, stock changes, card_sku_remind:
+//     whenever the provider's figure is at hand).
+//   - cards.received_since_sync: codes recorded here since that sync.
+//
+// Available = quantity − received_since_sync, never below zero (available).
+// Reads take it from the row as it is; nothing in this process is
+// subtracted, so a read is never off by more than the receipts not flushed
+// yet (at most stockFlushEvery old), and never counts one twice.
+//
+// Counting each receipt on the card's row put every first receipt of a
+// campaign through one row lock (docs/benchmarks.md), so receipts are
+// counted in this process and added every stockFlushEvery in one UPDATE per
+// card. What makes that safe against syncs is the generation:
+//
+//   - Every sync writes the figure, resets received_since_sync to 0 and bumps
+//     sync_gen, in one statement (UpsertCard).
+//   - A receipt is counted under the sync_gen read just before its code was
+//     inserted, and the flush adds it only to that generation:
+//     UPDATE … SET received_since_sync = received_since_sync + n
+//     WHERE card_id = ? AND sync_gen = g.
+//
+// The row's lock orders a flush and a sync. A flush before the sync is
+// erased by the reset: the sync's figure, read from WeChat after the user
+// received the code there (a receipt at WeChat comes before any record
+// here), already counts it. A flush after the sync matches no row and is
+// dropped, for the same reason. Only codes recorded under the new generation
+// count against the new figure. That holds on one replica and across
+// replicas alike. What stays uncertain is only a receipt in flight while a
+// sync runs (between the sync reading WeChat's figure and writing it): it
+// may be counted twice or not at all, until the next sync.
+//
+// A flush takes the pending counts out of the ledger before writing them and
+// puts back only those whose UPDATE failed, so a count is either pending or
+// written, never both; flushes run one at a time. A crash loses at most
+// stockFlushEvery of receipts, until the next sync.
+
+// stockFlushEvery is how often the counts of received codes are written.
 const stockFlushEvery = 100 * time.Millisecond
 
-// stockLedger holds the codes received per card that are not yet counted off
-// the card's stock in the database. The local stock only mirrors WeChat's,
-// which WeChat enforces on wx.addCard and sync corrects; counting it off per
-// code put every first receipt of a campaign through one row lock
-// (docs/benchmarks.md). This Store's reads subtract what the ledger holds, a
-// flush writes it every stockFlushEvery and on Close, so only a crash loses
-// counts (at most stockFlushEvery of them, until the next sync).
+// available is the stock left: WeChat's figure less the codes received since.
+func (r cardRow) available() int64 {
+	return max(r.QuantitySynced-r.ReceivedSinceSync, 0)
+}
+
+// stockKey is a card under one sync generation.
+type stockKey struct {
+	cardID string
+	gen    int64
+}
+
+// stockLedger holds the codes received per card and generation that are not
+// yet added to the card's row.
 type stockLedger struct {
 	mu     sync.Mutex
-	counts map[string]int64
-	// writing is held by a flush and by a write of a card's whole row, so
-	// that counts are never written twice nor after the row that replaced
-	// them.
-	writing sync.Mutex
+	counts map[stockKey]int64
+	// flushing is held by a flush, so that when one returns every count
+	// added before it began is written (or back in counts after a failure),
+	// none still in the hands of another.
+	flushing sync.Mutex
 }
 
-func (l *stockLedger) add(cardID string) {
+func (l *stockLedger) add(k stockKey, n int64) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.counts == nil {
-		l.counts = make(map[string]int64)
+		l.counts = make(map[stockKey]int64)
 	}
-	l.counts[cardID]++
-	l.mu.Unlock()
+	l.counts[k] += n
 }
 
-func (l *stockLedger) count(cardID string) int64 {
+// take empties the ledger and returns what it held.
+func (l *stockLedger) take() map[stockKey]int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.counts[cardID]
+	out := l.counts
+	l.counts = nil
+	return out
 }
 
-func (l *stockLedger) snapshot() map[string]int64 {
+// pending is the number of receipts not written yet, per card (for tests).
+func (l *stockLedger) pending() map[string]int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return maps.Clone(l.counts)
+	out := make(map[string]int64)
+	for k, n := range l.counts {
+		out[k.cardID] += n
+	}
+	return out
 }
 
-// written takes n counts of cardID off the ledger once the database has them
-// (or a write replaced them); counts added meanwhile stay.
-func (l *stockLedger) written(cardID string, n int64) {
-	if n == 0 {
-		return
+// syncGen reads the card's sync generation; known is false when the card is
+// not in the catalogue (its receipts count against nothing).
+func (s *Store) syncGen(ctx context.Context, cardID string) (gen int64, known bool, err error) {
+	var gens []int64
+	err = s.db.WithContext(ctx).Model(&cardRow{}).Where("card_id = ?", cardID).Limit(1).Pluck("sync_gen", &gens).Error
+	if err != nil || len(gens) == 0 {
+		return 0, false, err
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.counts[cardID] -= n; l.counts[cardID] <= 0 {
-		delete(l.counts, cardID)
-	}
+	return gens[0], true, nil
 }
 
-// counted is c with the codes received here but not yet written counted off
-// its stock (never below zero).
-func (s *Store) counted(c service.Card) service.Card {
-	if n := s.stock.count(c.CardID); n > 0 {
-		c.Quantity = max(c.Quantity-n, 0)
-	}
-	return c
-}
-
-// flushStock writes the ledger's counts, never taking a stock below zero.
-// Counts that fail stay for the next flush. Failures are not traced
+// flushStock adds the pending counts to their cards' rows, each only while the
+// card is still under the generation it was counted in. Counts whose UPDATE
+// failed go back to the ledger for the next flush. Failures are not traced
 // statement by statement: the flush loop reports an outage once.
 func (s *Store) flushStock(ctx context.Context) error {
-	s.stock.writing.Lock()
-	defer s.stock.writing.Unlock()
+	s.stock.flushing.Lock()
+	defer s.stock.flushing.Unlock()
+	pending := s.stock.take()
 	quiet := s.db.Session(&gorm.Session{Logger: logger.Discard, Context: ctx})
-	for id, n := range s.stock.snapshot() {
-		err := s.retryDeadlock(ctx, func() error {
-			return quiet.Exec(
-				"UPDATE cards SET quantity = CASE WHEN quantity > ? THEN quantity - ? ELSE 0 END WHERE card_id = ?",
-				n, n, id).Error
-		})
-		if err != nil {
-			return wrapf(err, "count %d received codes off the stock of card %s", n, id)
+	var firstErr error
+	for k, n := range pending {
+		if firstErr == nil {
+			firstErr = s.retryDeadlock(ctx, func() error {
+				return quiet.Exec(
+					"UPDATE cards SET received_since_sync = received_since_sync + ? WHERE card_id = ? AND sync_gen = ?",
+					n, k.cardID, k.gen).Error
+			})
+			if firstErr == nil {
+				continue
+			}
+			firstErr = wrapf(firstErr, "count %d received codes of card %s", n, k.cardID)
 		}
-		s.stock.written(id, n)
+		s.stock.add(k, n) // not written: kept for the next flush
 	}
-	return nil
+	return firstErr
 }
 
 // flushStockLoop flushes the ledger every stockFlushEvery until stop closes.

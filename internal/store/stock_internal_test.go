@@ -33,21 +33,21 @@ func openWithoutFlush(t *testing.T) *Store {
 
 func TestFailedStockFlushKeepsCounts(t *testing.T) {
 	s := openWithoutFlush(t)
-	for range 3 {
-		s.stock.add("pA")
-	}
-	s.stock.add("pB")
+	s.stock.add(stockKey{cardID: "pA", gen: 1}, 2)
+	s.stock.add(stockKey{cardID: "pA", gen: 2}, 1)
+	s.stock.add(stockKey{cardID: "pB", gen: 1}, 1)
 	s.sqlDB.Close() // the database stops answering
 	if err := s.flushStock(context.Background()); err == nil {
 		t.Fatal("flushStock on a closed database succeeded")
 	}
-	got := s.stock.snapshot()
+	got := s.stock.pending()
 	if got["pA"] != 3 || got["pB"] != 1 || len(got) != 2 {
 		t.Errorf("pending after a failed flush = %v, want pA:3 pB:1", got)
 	}
 }
 
-func TestReadsCountTheLedgerWithoutWriting(t *testing.T) {
+// Reads show the row as it is: a receipt counts once it is written, once.
+func TestReadsShowWrittenCountsOnly(t *testing.T) {
 	s := openWithoutFlush(t)
 	ctx := context.Background()
 	card := service.Card{CardID: "pView", CardType: "GROUPON", Title: "t", Status: service.CardVerifyOK,
@@ -61,28 +61,74 @@ func TestReadsCountTheLedgerWithoutWriting(t *testing.T) {
 			t.Fatalf("RecordCode(%s) = %v, %v", code, created, err)
 		}
 	}
+	quantity := func() int64 {
+		t.Helper()
+		got, err := s.GetCard(ctx, "pView")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Quantity
+	}
 	record("c1")
 	record("c2")
-	got, err := s.GetCard(ctx, "pView")
-	if err != nil || got.Quantity != 1 {
-		t.Fatalf("GetCard quantity = %d, %v; want 1", got.Quantity, err)
+	if q := quantity(); q != 3 {
+		t.Errorf("quantity before the flush = %d, want 3 (nothing subtracted in process)", q)
 	}
-	var stored int64
-	if err := s.db.Raw("SELECT quantity FROM cards WHERE card_id = ?", "pView").Row().Scan(&stored); err != nil || stored != 3 {
-		t.Errorf("database quantity = %d, %v; want 3: a read wrote the ledger", stored, err)
+	for range 2 {
+		if err := s.flushStock(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if q := quantity(); q != 1 {
+			t.Errorf("quantity after the flush = %d, want 1 (counted once)", q)
+		}
 	}
 	record("c3")
+	if err := s.flushStock(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if issuable, err := s.ListIssuableCards(ctx, time.Now()); err != nil || len(issuable) != 0 {
 		t.Errorf("ListIssuableCards = %d cards, %v; want none: all 3 were received", len(issuable), err)
 	}
 	if listed, _, err := s.ListCards(ctx, service.CardFilter{}); err != nil || len(listed) != 1 || listed[0].Quantity != 0 {
 		t.Errorf("ListCards = %+v, %v; want the card with quantity 0", listed, err)
 	}
+	record("c4") // beyond the stock: still never below zero
 	if err := s.flushStock(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.GetCard(ctx, "pView"); got.Quantity != 0 {
-		t.Errorf("quantity after the flush = %d, want 0 (counted once)", got.Quantity)
+	if q := quantity(); q != 0 {
+		t.Errorf("quantity after a 4th code of 3 = %d, want 0", q)
+	}
+}
+
+// A count recorded before a sync and flushed after it is dropped: the
+// sync's figure is WeChat's, which already counts that code.
+func TestCountsFromBeforeASyncAreDropped(t *testing.T) {
+	s := openWithoutFlush(t)
+	ctx := context.Background()
+	card := service.Card{CardID: "pGen", CardType: "GROUPON", Title: "t", Status: service.CardVerifyOK,
+		Quantity: 10, TotalQuantity: 10, DateInfo: service.DateInfo{Type: service.DatePermanent}}
+	if err := s.UpsertCard(ctx, card); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.RecordCode(ctx, service.IssuedCode{CardID: "pGen", Code: "before", OpenID: "o"}); err != nil {
+		t.Fatal(err)
+	}
+	card.Quantity = 9 // WeChat's figure, with "before" received
+	if err := s.UpsertCard(ctx, card); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.RecordCode(ctx, service.IssuedCode{CardID: "pGen", Code: "after", OpenID: "o"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.flushStock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetCard(ctx, "pGen"); err != nil || got.Quantity != 8 {
+		t.Errorf("quantity = %d, %v; want 8: 9 from WeChat less the one code received after", got.Quantity, err)
+	}
+	if p := s.stock.pending(); len(p) != 0 {
+		t.Errorf("pending after the flush = %v, want none (the stale count dropped, not kept)", p)
 	}
 }
 
@@ -109,7 +155,7 @@ func TestStockFlushOutageLoggedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.stock.add("pA")
+	s.stock.add(stockKey{cardID: "pA"}, 1)
 	s.sqlDB.Close() // the database stops answering while a count waits
 	time.Sleep(5 * stockFlushEvery)
 	s.Close()

@@ -61,6 +61,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"get unknown card", testGetUnknownCard},
 		{"list cards", testListCards},
 		{"issuable cards", testIssuableCards},
+		{"set card status leaves the stock", testSetCardStatus},
 		{"record code", testRecordCode},
 		{"record code concurrently", testRecordCodeConcurrent},
 		{"stock never below zero", testStockNeverBelowZero},
@@ -114,6 +115,15 @@ func mustUpsert(t *testing.T, s *store.Store, cards ...service.Card) {
 			t.Fatalf("UpsertCard(%s): %v", c.CardID, err)
 		}
 	}
+}
+
+// stockOf is the card's stock once the counts of received codes are written.
+func stockOf(t *testing.T, s *store.Store, id string) int64 {
+	t.Helper()
+	if err := store.FlushStock(context.Background(), s); err != nil {
+		t.Fatalf("FlushStock: %v", err)
+	}
+	return mustGetCard(t, s, id).Quantity
 }
 
 func mustGetCard(t *testing.T, s *store.Store, id string) service.Card {
@@ -310,6 +320,29 @@ func testIssuableCards(t *testing.T, s *store.Store) {
 	}
 }
 
+func testSetCardStatus(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	mustUpsert(t, s, card("pStatus", nil)) // quantity 10
+	mustRecord(t, s, service.IssuedCode{CardID: "pStatus", Code: "s1", OpenID: "oAlice"},
+		service.IssuedCode{CardID: "pStatus", Code: "s2", OpenID: "oBob"})
+	at := base.Add(time.Hour)
+	for range 2 { // the second call changes nothing and still succeeds
+		if err := s.SetCardStatus(ctx, "pStatus", service.CardDeleted, at); err != nil {
+			t.Fatalf("SetCardStatus: %v", err)
+		}
+	}
+	got := mustGetCard(t, s, "pStatus")
+	if got.Status != service.CardDeleted || !got.UpdatedAt.Equal(at) || got.Title != "Coffee pStatus" {
+		t.Errorf("card = %+v, want deleted at %v, the rest kept", got, at)
+	}
+	if q := stockOf(t, s, "pStatus"); q != 8 {
+		t.Errorf("stock = %d, want 8: a status change keeps the synced figure and the receipts since", q)
+	}
+	if err := s.SetCardStatus(ctx, "pNowhere", service.CardVerifyOK, at); !errors.Is(err, service.ErrNotFound) {
+		t.Errorf("SetCardStatus(unknown card) = %v, want ErrNotFound", err)
+	}
+}
+
 func testRecordCode(t *testing.T, s *store.Store) {
 	ctx := context.Background()
 	mustUpsert(t, s, card("pStock", nil)) // quantity 10
@@ -415,7 +448,7 @@ func testRecordCode(t *testing.T, s *store.Store) {
 			if !reflect.DeepEqual(got, st.want) {
 				t.Errorf("GetCode:\ngot  %+v\nwant %+v", got, st.want)
 			}
-			if got := mustGetCard(t, s, "pStock").Quantity; got != st.wantStock {
+			if got := stockOf(t, s, "pStock"); got != st.wantStock {
 				t.Errorf("stock: got %d, want %d", got, st.wantStock)
 			}
 		})
@@ -487,7 +520,7 @@ func testRecordCodeConcurrent(t *testing.T, s *store.Store) {
 	if len(codes) != 1 {
 		t.Errorf("rows: got %d, want 1", len(codes))
 	}
-	if got := mustGetCard(t, s, "pRace").Quantity; got != 4 {
+	if got := stockOf(t, s, "pRace"); got != 4 {
 		t.Errorf("stock: got %d, want 4", got)
 	}
 }
@@ -521,7 +554,7 @@ func testStockNeverBelowZero(t *testing.T, s *store.Store) {
 	if news != n {
 		t.Errorf("codes created: got %d, want %d", news, n)
 	}
-	if got := mustGetCard(t, s, "pScarce").Quantity; got != 0 {
+	if got := stockOf(t, s, "pScarce"); got != 0 {
 		t.Errorf("stock after %d codes of 3: got %d, want 0", n, got)
 	}
 }

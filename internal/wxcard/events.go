@@ -11,10 +11,13 @@ import (
 )
 
 // MaxPushAge is how old (or how far ahead) a push's timestamp may be.
-const MaxPushAge = 5 * time.Minute
+const MaxPushAge = service.PushWindow
 
-// Callback checks and decodes WeChat's event pushes: the URL check, plain mode,
-// and safe and compatible mode (AES) when an EncodingAESKey is configured.
+// Callback checks and decodes WeChat's event pushes: the URL check, plain mode
+// when no EncodingAESKey is configured, and safe and compatible mode (AES)
+// when one is. With a key, plain pushes are refused: their signature covers
+// the token, timestamp and nonce but not the body, so anyone who saw one push
+// could send any event under its query; msg_signature covers the Encrypt.
 type Callback struct {
 	token   string
 	crypter *callback.Crypter // nil: plain mode only
@@ -24,7 +27,7 @@ type Callback struct {
 var _ service.EventDecoder = (*Callback)(nil)
 
 // NewCallback returns the decoder for the Official Account appID. An empty
-// encodingAESKey accepts plain mode only.
+// encodingAESKey accepts plain mode only; a key accepts encrypt_type=aes only.
 func NewCallback(token, encodingAESKey, appID string, now func() time.Time) (*Callback, error) {
 	if token == "" {
 		return nil, errors.New("callback: a token is required")
@@ -59,8 +62,10 @@ func (cb *Callback) VerifyURL(q service.CallbackQuery) (string, error) {
 	return q.EchoStr, nil
 }
 
-// Decode verifies a push — signature, a timestamp within MaxPushAge, and in
-// safe mode msg_signature and the appid inside — and decodes its event.
+// Decode verifies a push — a timestamp within MaxPushAge; in plain mode the
+// signature; in safe and compatible mode msg_signature over the Encrypt and
+// the appid inside — and decodes its event. In compatible mode the plaintext
+// fields beside Encrypt are ignored: only the decrypted message counts.
 func (cb *Callback) Decode(q service.CallbackQuery, body []byte) (service.PushedEvent, error) {
 	if len(body) > callback.MaxBody {
 		return service.PushedEvent{}, malformed(callback.ErrTooLarge)
@@ -75,6 +80,9 @@ func (cb *Callback) Decode(q service.CallbackQuery, body []byte) (service.Pushed
 	plain := body
 	switch q.EncryptType {
 	case "", "raw":
+		if cb.crypter != nil {
+			return service.PushedEvent{}, refused("WECHAT_ENCODING_AES_KEY is set: a push must be encrypt_type=aes with a msg_signature")
+		}
 		if !callback.VerifySignature(q.Signature, cb.token, q.Timestamp, q.Nonce) {
 			return service.PushedEvent{}, refused("bad signature")
 		}
