@@ -224,3 +224,12 @@ type EventDecoder interface {
 type CallbackQuery struct {
 	Signature, MsgSignature, Timestamp, Nonce, EncryptType, EchoStr string
 }
+
+// SharedHash is a hash kept outside the store and seen by every replica (Redis):
+// it holds what must still reach the store when the store is what failed.
+type SharedHash interface {
+	HSet(ctx context.Context, key, field, value string) error
+	HGet(ctx context.Context, key, field string) (string, bool, error)
+	HDel(ctx context.Context, key, field string) error
+	HGetAll(ctx context.Context, key string) (map[string]string, error)
+}
