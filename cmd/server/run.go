@@ -142,7 +142,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	h := handler.New(handler.Deps{
 		Auth:       authSvc,
-		Catalogue:  service.NewCatalogue(cards.Writer(), st, provider, log, nil),
+		Catalogue:  service.NewCatalogue(cards.Writer(), st, provider, st, log, nil),
 		Issuing:    service.NewIssuing(cards, st, provider, log, nil),
 		Audit:      service.NewAudit(st, log),
 		Redemption: redemption,

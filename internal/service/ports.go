@@ -233,3 +233,18 @@ type SharedHash interface {
 	HDel(ctx context.Context, key, field string) error
 	HGetAll(ctx context.Context, key string) (map[string]string, error)
 }
+
+// IdempotencyStore keeps the idempotency keys of merchant writes, shared by all
+// replicas (the database: a key is claimed with its unique row).
+type IdempotencyStore interface {
+	// ClaimKey inserts k unless a row for (k.Scope, k.Key) created at or after
+	// notBefore exists (older rows are replaced). It returns the row that holds
+	// the key and whether this call inserted it.
+	ClaimKey(ctx context.Context, k IdempotencyKey, notBefore time.Time) (held IdempotencyKey, claimed bool, err error)
+	// GetKey returns ErrNotFound when the key is not held.
+	GetKey(ctx context.Context, scope, key string) (IdempotencyKey, error)
+	// FinishKey records the outcome of a claimed key.
+	FinishKey(ctx context.Context, scope, key string, state IdempotencyState, result string) error
+	// ReleaseKey removes a claimed key, so that a retry runs anew.
+	ReleaseKey(ctx context.Context, scope, key string) error
+}
