@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -61,6 +63,46 @@ func pngOfSize(t *testing.T, n int) []byte {
 		t.Fatalf("a PNG of %d bytes is asked, the smallest is %d", n, len(b))
 	}
 	return append(b, bytes.Repeat([]byte{0}, n-len(b))...)
+}
+
+// pngWithSize is a real, whole PNG of w×h pixels (one colour: it stays small).
+func pngWithSize(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// pngHeaderOfSize is a small PNG whose header (IHDR, with a correct CRC)
+// claims w×h pixels: what a decompression bomb looks like before decoding.
+func pngHeaderOfSize(t *testing.T, w, h uint32) []byte {
+	t.Helper()
+	b := append([]byte(nil), pngImage(t)...)
+	// 8-byte signature, then IHDR: length (4), type (4), width (4), height (4), ...
+	if string(b[12:16]) != "IHDR" {
+		t.Fatalf("no IHDR at 12: % x", b[:16])
+	}
+	binary.BigEndian.PutUint32(b[16:20], w)
+	binary.BigEndian.PutUint32(b[20:24], h)
+	binary.BigEndian.PutUint32(b[29:33], crc32.ChecksumIEEE(b[12:29]))
+	return b
+}
+
+// corruptPNG is a PNG of the right length whose compressed pixels are garbage
+// (the chunk CRCs are left as they were, so the decoder notices).
+func corruptPNG(t *testing.T) []byte {
+	t.Helper()
+	b := append([]byte(nil), pngImage(t)...)
+	i := bytes.Index(b, []byte("IDAT"))
+	if i < 0 {
+		t.Fatal("no IDAT")
+	}
+	for j := i + 6; j < i+30 && j < len(b)-12; j++ {
+		b[j] ^= 0x5A
+	}
+	return b
 }
 
 // multipartBody is one file part named field (plus a text part before it).
@@ -163,7 +205,16 @@ func TestMerchantImageUpload(t *testing.T) {
 		{"PNG of exactly 1 MB", "logo", "file", "big.png", pngOfSize(t, 1<<20), want{200, "", ""}},
 		{"text named .png", "logo", "file", "logo.png", []byte("this is not a picture\n"), want{415, "unsupported_media_type", ""}},
 		{"GIF as logo", "logo", "file", "logo.gif", gifImage(t), want{415, "unsupported_media_type", ""}},
-		{"empty file", "temp", "file", "empty.png", nil, want{415, "unsupported_media_type", ""}},
+		{"empty file", "temp", "file", "empty.png", nil, want{400, "invalid_argument", "file"}},
+		{"3-byte JPEG", "logo", "file", "logo.jpg", []byte{0xFF, 0xD8, 0xFF}, want{415, "unsupported_media_type", ""}},
+		{"JPEG signature then text", "logo", "file", "logo.jpg", append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, "not a picture"...), want{415, "unsupported_media_type", ""}},
+		{"truncated JPEG", "temp", "file", "shop.jpg", jpegData[:len(jpegData)/2], want{415, "unsupported_media_type", ""}},
+		{"PNG signature only", "logo", "file", "logo.png", pngData[:8], want{415, "unsupported_media_type", ""}},
+		{"truncated PNG", "logo", "file", "logo.png", pngData[:len(pngData)-20], want{415, "unsupported_media_type", ""}},
+		{"PNG with corrupt pixels", "logo", "file", "logo.png", corruptPNG(t), want{415, "unsupported_media_type", ""}},
+		{"PNG of 5000×5000", "logo", "file", "wide.png", pngWithSize(t, 5000, 5000), want{400, "invalid_argument", "file"}},
+		{"PNG header of 100000×100000", "temp", "file", "bomb.png", pngHeaderOfSize(t, 100000, 100000), want{400, "invalid_argument", "file"}},
+		{"PNG of 4096×1", "logo", "file", "strip.png", pngWithSize(t, 4096, 1), want{200, "", ""}},
 		{"1.5 MB", "logo", "file", "huge.png", pngOfSize(t, 1536<<10), want{413, "payload_too_large", ""}},
 		{"one byte over 1 MB", "temp", "file", "big.png", pngOfSize(t, 1<<20+1), want{413, "payload_too_large", ""}},
 		{"no file field", "logo", "image", "logo.png", pngData, want{400, "invalid_argument", "file"}},

@@ -32,6 +32,10 @@ const (
 // handed out here as it was.
 const cardCacheTTL = 2 * time.Second
 
+// outboxEvery is how often a replica retries the consumptions the store could
+// not take.
+const outboxEvery = 2 * time.Second
+
 // run starts the service and serves until ctx ends. args: none to serve, or
 // "migrate" to apply the migrations and exit. onListen, when set, is told the
 // address the server listens on (tests start it on 127.0.0.1:0).
@@ -131,12 +135,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		log.Warn("WECHAT_CALLBACK_TOKEN is not set: /wechat/callback is off and code records follow only the API")
 	}
 
+	// Consumptions WeChat confirmed but the store did not take wait in the
+	// outbox (Redis when shared) and are recorded as soon as the store is back.
+	redemption := service.NewRedemption(st, provider, kv, sharedHash(rawCache), log, nil)
+	stopOutbox := runInBackground(ctx, func(ctx context.Context) { redemption.RunOutbox(ctx, outboxEvery) })
+	defer stopOutbox()
+
 	h := handler.New(handler.Deps{
 		Auth:       authSvc,
-		Catalogue:  service.NewCatalogue(cards.Writer(), st, provider, log, nil),
+		Catalogue:  service.NewCatalogue(cards.Writer(), st, provider, st, log, nil),
 		Issuing:    service.NewIssuing(cards, st, provider, log, nil),
 		Audit:      service.NewAudit(st, log),
-		Redemption: service.NewRedemption(st, provider, kv, log, nil),
+		Redemption: redemption,
 		Images:     service.NewImages(provider),
 		Events:     events,
 		JWT:        tokens,

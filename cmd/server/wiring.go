@@ -9,6 +9,7 @@ import (
 	"github.com/wxcoupon/coupon/internal/cache"
 	"github.com/wxcoupon/coupon/internal/config"
 	"github.com/wxcoupon/coupon/internal/metrics"
+	"github.com/wxcoupon/coupon/internal/service"
 )
 
 func openCache(ctx context.Context, cfg config.Config) (cache.Store, error) {
@@ -84,4 +85,28 @@ func (c countingCache) Get(ctx context.Context, key string) (string, bool, error
 	v, ok, err := c.Store.Get(ctx, key)
 	c.m.CountGet(ok, err)
 	return v, ok, err
+}
+
+// sharedHash is the cache's hash store when the cache is shared (Redis); nil
+// (in process) otherwise.
+func sharedHash(c cache.Store) service.SharedHash {
+	if r, ok := c.(*cache.Redis); ok {
+		return r
+	}
+	return nil
+}
+
+// runInBackground runs fn until ctx ends or the returned stop is called;
+// stop waits for fn to return (so it is done before the store closes).
+func runInBackground(ctx context.Context, fn func(context.Context)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }

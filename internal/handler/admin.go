@@ -38,7 +38,15 @@ func (h *handlers) createCard(c *gin.Context) {
 	if !ok {
 		return
 	}
-	card, err := h.catalogue.Create(c.Request.Context(), body)
+	var idemKey *string
+	if v, ok := c.Request.Header[http.CanonicalHeaderKey(service.IdempotencyKeyField)]; ok {
+		k := ""
+		if len(v) == 1 {
+			k = v[0]
+		}
+		idemKey = &k // several values: refused as invalid
+	}
+	card, err := h.catalogue.Create(c.Request.Context(), body, idemKey)
 	if err != nil {
 		_ = c.Error(err)
 		return

@@ -71,12 +71,19 @@ func (h *handlers) consumeCode(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	rec, err := h.redemption.Consume(c.Request.Context(), req.CardID, c.Param("code"))
+	done, err := h.redemption.Consume(c.Request.Context(), req.CardID, c.Param("code"))
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, toCodeRecord(rec))
+	c.JSON(http.StatusOK, consumeResponse{codeRecord: toCodeRecord(done.Code), RecordPending: done.Pending})
+}
+
+// consumeResponse is the consumed record; record_pending says WeChat consumed
+// the code but the local record is still being written (it will be).
+type consumeResponse struct {
+	codeRecord
+	RecordPending bool `json:"record_pending,omitempty"`
 }
 
 func (h *handlers) makeCodeUnavailable(c *gin.Context) {

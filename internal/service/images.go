@@ -1,7 +1,6 @@
 package service
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -33,8 +32,9 @@ type Images struct {
 // NewImages wires the image upload.
 func NewImages(provider ImageProvider) *Images { return &Images{provider: provider} }
 
-// Upload checks the image by its bytes (JPG or PNG, at most 1 MB; the file name
-// says nothing) and stores it on the provider.
+// Upload checks the image by decoding it (a whole JPG or PNG, at most 1 MB and
+// MaxImageSide pixels a side; the file name says nothing) and stores it on the
+// provider.
 func (im *Images) Upload(ctx context.Context, kind ImageKind, data []byte) (UploadedImage, error) {
 	if kind != ImageLogo && kind != ImageTemp {
 		return UploadedImage{}, Invalid("kind", "kind is logo or temp")
@@ -43,9 +43,9 @@ func (im *Images) Upload(ctx context.Context, kind ImageKind, data []byte) (Uplo
 		return UploadedImage{}, &Error{Kind: KindTooLarge, Message: "images are at most 1 MB",
 			Details: map[string]any{"max_bytes": MaxImageBytes}}
 	}
-	ext := imageType(data)
-	if ext == "" {
-		return UploadedImage{}, Errorf(KindUnsupportedMedia, "only JPG and PNG images are accepted (judged by content)")
+	ext, err := checkImage(data)
+	if err != nil {
+		return UploadedImage{}, err
 	}
 	name := string(kind) + "." + ext
 	if kind == ImageLogo {
@@ -60,20 +60,4 @@ func (im *Images) Upload(ctx context.Context, kind ImageKind, data []byte) (Uplo
 		return UploadedImage{}, fmt.Errorf("upload image: %w", err)
 	}
 	return UploadedImage{MediaID: m.MediaID, CreatedAt: m.CreatedAt}, nil
-}
-
-var (
-	pngMagic = []byte("\x89PNG\r\n\x1a\n")
-	jpgMagic = []byte{0xFF, 0xD8, 0xFF}
-)
-
-// imageType returns "png" or "jpg" from the magic bytes, or "".
-func imageType(b []byte) string {
-	switch {
-	case bytes.HasPrefix(b, pngMagic):
-		return "png"
-	case bytes.HasPrefix(b, jpgMagic):
-		return "jpg"
-	}
-	return ""
 }

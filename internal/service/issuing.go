@@ -66,12 +66,13 @@ func (s *Issuing) IssueParams(ctx context.Context, openid string, reqs []IssueRe
 			return nil, Invalid(field("code"), "card %s uses custom codes: code is required", r.CardID)
 		case !card.UseCustomCode && r.Code != "":
 			return nil, Invalid(field("code"), "card %s does not use custom codes: leave code out", r.CardID)
-		case len(r.Code) > 20:
-			return nil, Invalid(field("code"), "code is at most 20 characters")
+		case r.Code != "" && !validCustomCode(r.Code):
+			return nil, Invalid(field("code"), "code is 1 to %d characters of 0-9 A-Z a-z _ -", maxCustomCode)
 		case r.FixedBeginTimestamp != 0 && card.DateInfo.Type != DateFixTerm:
 			return nil, Invalid(field("fixed_begintimestamp"), "fixed_begintimestamp applies only to fixed-term cards")
-		case r.FixedBeginTimestamp < 0:
-			return nil, Invalid(field("fixed_begintimestamp"), "fixed_begintimestamp must be a unix time in seconds")
+		case r.FixedBeginTimestamp != 0 && !fixedBeginInRange(r.FixedBeginTimestamp, now):
+			return nil, Invalid(field("fixed_begintimestamp"),
+				"fixed_begintimestamp must be a unix time in seconds between 30 days ago and 10 minutes from now")
 		case len(r.OuterStr) > 128:
 			return nil, Invalid(field("outer_str"), "outer_str is at most 128 bytes")
 		}

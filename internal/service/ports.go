@@ -239,3 +239,27 @@ type PushReplays interface {
 type CallbackQuery struct {
 	Signature, MsgSignature, Timestamp, Nonce, EncryptType, EchoStr string
 }
+
+// SharedHash is a hash kept outside the store and seen by every replica (Redis):
+// it holds what must still reach the store when the store is what failed.
+type SharedHash interface {
+	HSet(ctx context.Context, key, field, value string) error
+	HGet(ctx context.Context, key, field string) (string, bool, error)
+	HDel(ctx context.Context, key, field string) error
+	HGetAll(ctx context.Context, key string) (map[string]string, error)
+}
+
+// IdempotencyStore keeps the idempotency keys of merchant writes, shared by all
+// replicas (the database: a key is claimed with its unique row).
+type IdempotencyStore interface {
+	// ClaimKey inserts k unless a row for (k.Scope, k.Key) created at or after
+	// notBefore exists (older rows are replaced). It returns the row that holds
+	// the key and whether this call inserted it.
+	ClaimKey(ctx context.Context, k IdempotencyKey, notBefore time.Time) (held IdempotencyKey, claimed bool, err error)
+	// GetKey returns ErrNotFound when the key is not held.
+	GetKey(ctx context.Context, scope, key string) (IdempotencyKey, error)
+	// FinishKey records the outcome of a claimed key.
+	FinishKey(ctx context.Context, scope, key string, state IdempotencyState, result string) error
+	// ReleaseKey removes a claimed key, so that a retry runs anew.
+	ReleaseKey(ctx context.Context, scope, key string) error
+}

@@ -27,8 +27,11 @@ func (s *Store) AppendAudit(ctx context.Context, e service.AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = now()
 	}
-	row := auditRow{At: dbTime(e.At), Actor: e.Actor, Role: string(e.Role), Action: e.Action,
-		Target: e.Target, Result: e.Result, RequestID: e.RequestID}
+	// An entry is never lost to a value longer than its column (a long path
+	// parameter, a client's request id): each is cut to the column's size.
+	row := auditRow{At: dbTime(e.At), Actor: fitColumn(e.Actor, 64), Role: fitColumn(string(e.Role), 16),
+		Action: fitColumn(e.Action, 64), Target: fitColumn(e.Target, 128), Result: fitColumn(e.Result, 64),
+		RequestID: fitColumn(e.RequestID, 128)}
 	return wrapf(s.db.WithContext(ctx).Create(&row).Error, "append audit %s", e.Action)
 }
 

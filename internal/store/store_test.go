@@ -75,6 +75,8 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"admins", testAdmins},
 		{"utf-8 round trip", testUTF8},
 		{"audit trail", testAudit},
+		{"audit entries cut to their columns", testAuditTruncates},
+		{"idempotency keys", testIdempotencyKeys},
 		{"card events", testEvents},
 	}
 	for _, tt := range tests {
