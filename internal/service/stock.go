@@ -73,7 +73,6 @@ type StockAvailableTime struct {
 	WaitDaysAfterReceive     int               `json:"wait_days_after_receive,omitempty"`
 	AvailableWeek            *StockWeek        `json:"available_week,omitempty"`
 	IrregularAvailableTime   []StockTimePeriod `json:"irregulary_avaliable_time,omitempty"`
-	AvailableSecondAfterRecv int               `json:"available_second_after_receive,omitempty"`
 }
 
 // StockWeek limits use to some weekdays (0 = Sunday) and times of day.

@@ -339,9 +339,6 @@ func checkAvailableTime(p string, a StockAvailableTime, now time.Time) error {
 	if a.WaitDaysAfterReceive > 0 && a.AvailableDayAfterReceive == 0 {
 		return Invalid(p+".wait_days_after_receive", "%s.wait_days_after_receive needs available_day_after_receive", p)
 	}
-	if a.AvailableSecondAfterRecv < 0 {
-		return Invalid(p+".available_second_after_receive", "%s.available_second_after_receive must not be negative", p)
-	}
 	if err := checkWeek(p+".available_week", a.AvailableWeek); err != nil {
 		return err
 	}
