@@ -43,7 +43,7 @@ type StockDefinition struct {
 	StockType          StockType          `json:"stock_type"`
 	CouponUseRule      StockUseRule       `json:"coupon_use_rule"`
 	StockSendRule      StockSendRule      `json:"stock_send_rule"`
-	OutRequestNo       string             `json:"out_request_no"`
+	OutRequestNo       string             `json:"out_request_no,omitempty"`
 	CustomEntrance     *StockEntrance     `json:"custom_entrance,omitempty"`
 	DisplayPatternInfo *StockDisplay      `json:"display_pattern_info,omitempty"`
 	CouponCodeMode     string             `json:"coupon_code_mode"`
