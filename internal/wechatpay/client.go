@@ -273,12 +273,14 @@ func (c *Client) once(ctx context.Context, api, method, target string, body []by
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return refusal(api, resp, data)
 	}
+	if len(data) > maxAnswer {
+		return fmt.Errorf("wechatpay %s: %w", api, &decodeError{fmt.Errorf("answer over %d bytes", maxAnswer)})
+	}
 	// A 2xx answer is believed only once its signature verifies.
 	if err := c.verifier.Verify(HeadersFrom(resp.Header), data); err != nil {
-		return fmt.Errorf("wechatpay %s: answer refused (Request-ID %q): %w", api, clip(resp.Header.Get(HeaderRequestID)), err)
-	}
-	if len(data) > maxAnswer {
-		return &decodeError{fmt.Errorf("answer over %d bytes", maxAnswer)}
+		rid := clip(resp.Header.Get(HeaderRequestID))
+		c.log.WarnContext(ctx, "wechatpay answer failed verification", "api", api, "request_id", rid, "err", err)
+		return fmt.Errorf("wechatpay %s: answer refused (Request-ID %q): %w", api, rid, err)
 	}
 	if out != nil && len(bytes.TrimSpace(data)) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {

@@ -332,3 +332,13 @@ func TestNonce(t *testing.T) {
 		t.Fatalf("NewNonceN(12) = %q", n)
 	}
 }
+
+func TestCheckTimestamp(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	for ts, ok := range map[string]bool{"1700000000": true, "1699999701": true, "1700000299": true, "1699999700": false, "1700000300": false, "1700000000000": false, "": false, "17e8": false} {
+		err := wechatpay.CheckTimestamp(ts, now, 300*time.Second)
+		if (err == nil) != ok || (err != nil && !errors.Is(err, wechatpay.ErrBadSignature)) {
+			t.Errorf("CheckTimestamp(%q) = %v, want ok %v", ts, err, ok)
+		}
+	}
+}

@@ -84,19 +84,29 @@ func (v *Verifier) Verify(h SignedHeaders, body []byte) error {
 	if strings.HasPrefix(h.Signature, SignTestPrefix) {
 		return fmt.Errorf("%w: signature probe", ErrBadSignature)
 	}
-	ts, err := strconv.ParseInt(h.Timestamp, 10, 64)
-	if err != nil {
-		return fmt.Errorf("%w: Wechatpay-Timestamp is not a number", ErrBadSignature)
-	}
 	now := time.Now
 	if v.Now != nil {
 		now = v.Now
 	}
-	skew := now().Sub(time.Unix(ts, 0))
-	if skew >= MaxClockSkew || skew <= -MaxClockSkew {
-		return fmt.Errorf("%w: Wechatpay-Timestamp is %s off", ErrBadSignature, skew.Round(time.Second))
+	if err := CheckTimestamp(h.Timestamp, now(), MaxClockSkew); err != nil {
+		return err
 	}
 	return Verify(v.Key, ResponseMessage(h.Timestamp, h.Nonce, body), h.Signature)
+}
+
+// CheckTimestamp refuses a signed timestamp (Unix seconds, as sent) that is
+// window or more away from now, either way; the error wraps ErrBadSignature.
+// The emulator uses it for requests with its own clock and window.
+func CheckTimestamp(timestamp string, now time.Time, window time.Duration) error {
+	ts, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: timestamp is not a number of seconds", ErrBadSignature)
+	}
+	skew := now.Sub(time.Unix(ts, 0))
+	if skew >= window || skew <= -window {
+		return fmt.Errorf("%w: timestamp is %s off", ErrBadSignature, skew.Round(time.Second))
+	}
+	return nil
 }
 
 // VerifyNotification checks a notification's headers against its raw body
