@@ -78,3 +78,41 @@ func TestServesWeChatPayUnderTheSameRoot(t *testing.T) {
 		t.Errorf("cgi-bin/token = %d", tok.StatusCode)
 	}
 }
+
+// sandbox/reset forgets WeChat Pay's state too: it is one emulator root.
+func TestResetForgetsWeChatPay(t *testing.T) {
+	t.Parallel()
+	emu := sandbox.New(sandbox.Options{})
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/v3/marketing/busifavor/stocks/1") // unsigned: counted, refused
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	calls := func() int {
+		resp, err := http.Get(srv.URL + "/sandbox/pay/stats")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var s struct {
+			Calls map[string]int `json:"calls"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+			t.Fatal(err)
+		}
+		return len(s.Calls)
+	}
+	if calls() != 1 {
+		t.Fatal("the WeChat Pay call was not counted")
+	}
+	resp, err = http.Post(srv.URL+"/sandbox/reset", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if n := calls(); n != 0 {
+		t.Errorf("WeChat Pay stats after sandbox/reset: %d paths, want 0", n)
+	}
+}

@@ -76,7 +76,8 @@ type Options struct {
 
 	// Pay is the WeChat Pay emulator served beside this one under the same
 	// root (its /v3/… and sandbox/pay/… paths do not collide with
-	// WeChat's); nil: one with default options, this Logger and this clock.
+	// WeChat's); nil: one with this Logger and clock, whose merchant's appid
+	// is MiniAppID, with AppID bound too.
 	Pay *paysandbox.Emulator
 }
 
@@ -159,7 +160,11 @@ func New(opts Options) *Emulator {
 	}
 	e.pay = opts.Pay
 	if e.pay == nil {
-		e.pay = paysandbox.New(paysandbox.Options{Now: opts.Now, Logger: opts.Logger})
+		// The merchant's appid is this emulator's mini-program, and its
+		// Official Account is bound too, so the two emulators agree.
+		e.pay = paysandbox.New(paysandbox.Options{
+			Now: opts.Now, Logger: opts.Logger, AppID: e.miniAppID, BoundAppIDs: []string{e.appID},
+		})
 	}
 	e.idPrefix = idPrefix(e.appID)
 	e.routes = e.routeTable()

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/wxcoupon/coupon/internal/wechatpay"
 	"github.com/wxcoupon/coupon/internal/wechatpay/wechatpaytest"
@@ -28,12 +27,8 @@ func (c *call) checkSignature() *apiError {
 	if auth.SerialNo != wechatpaytest.MerchantSerial {
 		return signError("商户证书序列号有误")
 	}
-	ts, err := strconv.ParseInt(auth.Timestamp, 10, 64)
-	if err != nil {
-		return signError("timestamp 不是数字")
-	}
-	if skew := c.now.Sub(time.Unix(ts, 0)); skew > c.e.skew || skew < -c.e.skew {
-		return signError("timestamp 与当前时间相差过大")
+	if wechatpay.CheckTimestamp(auth.Timestamp, c.now, c.e.skew) != nil {
+		return signError("timestamp 不是数字或与当前时间相差过大")
 	}
 	if auth.NonceStr == "" {
 		return signError("nonce_str 为空")

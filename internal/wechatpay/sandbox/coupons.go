@@ -31,6 +31,7 @@ type coupon struct {
 	deactivateRequestNo   string
 	deactivateTime        time.Time
 	deactivateReason      string
+	associateOutTradeNo   string
 }
 
 // stateAt is the coupon's state at now: expiry is learned by the clock.
@@ -61,6 +62,7 @@ type couponView struct {
 	SendRequestNo       string          `json:"send_request_no"`
 	UseRequestNo        string          `json:"use_request_no,omitempty"`
 	UseTime             string          `json:"use_time,omitempty"`
+	AssociateOutTradeNo string          `json:"associate_out_trade_no,omitempty"`
 	ReturnRequestNo     string          `json:"return_request_no,omitempty"`
 	ReturnTime          string          `json:"return_time,omitempty"`
 	DeactivateRequestNo string          `json:"deactivate_request_no,omitempty"`
@@ -80,7 +82,7 @@ func (st *state) view(cp *coupon, now time.Time, withDescription bool) couponVie
 		CustomEntrance: d.CustomEntrance, CouponCode: cp.code, StockID: cp.stockID,
 		AvailableStartTime: wxTime(cp.availableStart), ExpireTime: wxTime(cp.expire), ReceiveTime: wxTime(cp.receiveTime),
 		SendRequestNo: cp.sendRequestNo, UseRequestNo: cp.useRequestNo, UseTime: wxTime(cp.useTime),
-		ReturnRequestNo: cp.returnRequestNo, ReturnTime: wxTime(cp.returnTime),
+		AssociateOutTradeNo: cp.associateOutTradeNo, ReturnRequestNo: cp.returnRequestNo, ReturnTime: wxTime(cp.returnTime),
 		DeactivateRequestNo: cp.deactivateRequestNo, DeactivateTime: wxTime(cp.deactivateTime), DeactivateReason: cp.deactivateReason,
 	}
 	if !withDescription && v.DisplayPatternInfo != nil && v.DisplayPatternInfo.Description != "" {

@@ -1,8 +1,11 @@
 package sandbox_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -297,4 +300,83 @@ func TestCouponsSendHasNoGrant(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
 	want(t, "coupons/send", e.do("POST", bf+"coupons/send", map[string]any{"openid": "oA"}), 403, "NO_AUTH")
 	want(t, "unknown path", e.do("GET", "/v3/marketing/favor/stocks", nil), 404, "NOT_FOUND")
+}
+
+func TestAssociate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Options{})
+	id := e.createStock(stockRequest("NORMAL"))
+	code := e.issue("oA", id, "P1")
+	tie := func(path, trade, no string) reply {
+		return e.do("POST", bf+"coupons/"+path, map[string]any{"stock_id": id, "coupon_code": code, "out_trade_no": trade, "out_request_no": no})
+	}
+	r := tie("associate", "T1", "A1")
+	want(t, "associate", r, 200, "")
+	if r.str("wechatpay_associate_time") == "" {
+		t.Errorf("associate = %s", r.body)
+	}
+	want(t, "associate replay", tie("associate", "T1", "A1"), 200, "")
+	want(t, "associate another order", tie("associate", "T2", "A2"), 400, "INVALID_REQUEST")
+	if g := e.do("GET", bf+"users/oA/coupons/"+code+"/appids/"+appID, nil); g.str("associate_out_trade_no") != "T1" {
+		t.Errorf("coupon = %s", g.body)
+	}
+	want(t, "disassociate another order", tie("disassociate", "T2", "X1"), 400, "INVALID_REQUEST")
+	want(t, "disassociate", tie("disassociate", "T1", "X2"), 200, "")
+	want(t, "use", e.do("POST", bf+"coupons/use", useBody(id, code, "U1")), 200, "")
+	want(t, "associate used", tie("associate", "T3", "A3"), 400, "INVALID_REQUEST")
+}
+
+// Concurrent sends never exceed max_coupons, and concurrent uses of one
+// coupon with different request numbers succeed once.
+func TestConcurrentSendsAndUses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Options{})
+	req := stockRequest("NORMAL")
+	set(req, "stock_send_rule/max_coupons", 5)
+	id := e.createStock(req)
+	var mu sync.Mutex
+	codes := map[string]int{}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			item := e.sendOne("oUser"+strconv.Itoa(i), id, "P1")
+			mu.Lock()
+			codes[item["code"].(string)]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if codes["SUCCESS"] != 5 || codes["NOTENOUGH"] != 15 {
+		t.Fatalf("item codes = %v, want 5 SUCCESS and 15 NOTENOUGH", codes)
+	}
+
+	code := e.issueTo(t, id)
+	statuses := map[int]int{}
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.do("POST", bf+"coupons/use", useBody(id, code, "U"+strconv.Itoa(i)))
+			mu.Lock()
+			statuses[r.status]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if statuses[200] != 1 || statuses[400] != 9 {
+		t.Errorf("use statuses = %v, want one 200 and nine 400", statuses)
+	}
+}
+
+// issueTo raises the stock's budget by one and sends a coupon to oLast.
+func (e *env) issueTo(t *testing.T, stockID string) string {
+	t.Helper()
+	g := e.do("GET", bf+"stocks/"+stockID, nil)
+	max := g.m["stock_send_rule"].(map[string]any)["max_coupons"].(json.Number)
+	n, _ := max.Int64()
+	want(t, "raise", e.do("PATCH", bf+"stocks/"+stockID+"/budget", map[string]any{
+		"target_max_coupons": n + 1, "current_max_coupons": n, "modify_budget_request_no": "RAISE" + max.String()}), 200, "")
+	return e.issue("oLast", stockID, "LAST")
 }

@@ -38,6 +38,7 @@
 //	GET    stocks/{stock_id}/couponcodes[/{code}] list / one code
 //	DELETE stocks/{stock_id}/couponcodes/{code}   delete an AVAILABLE code
 //	POST   coupons/use | deactivate | return      the state machine of §3.9
+//	POST   coupons/associate | disassociate       tie an unused coupon to an order (§3.6)
 //	POST   coupons/send                           403 NO_AUTH (no grant, §3.8)
 //	GET    users/{openid}/coupons                 list (§3.2)
 //	GET    users/{openid}/coupons/{code}/appids/{appid}   one (§3.3)
@@ -54,6 +55,7 @@
 //	POST sandbox/pay/delete-coupon  {"openid","stock_id","coupon_code"}
 //	POST sandbox/pay/stock-state    {"stock_id","state"} — pause, resume or stop a stock (the merchant platform's part)
 //	GET  sandbox/pay/notifications  every COUPON.SEND made and its delivery
+//	POST sandbox/pay/signtest       {"url"?} — one WECHATPAY/SIGNTEST/ probe to url or the callbacks URL → {"http_status"}
 //	POST sandbox/pay/reset          forget everything
 //
 // A fault's path is the /v3/ path as requested, without the query (the
@@ -80,15 +82,19 @@
 //     answers are signed too.
 //   - Request numbers: a replay with the same content (same path, same
 //     JSON whatever the key order) gets the original answer, whatever
-//     happened since; failed requests are not remembered.
+//     happened since; failed requests are not remembered. Every body field
+//     is content: a retried use must resend the same use_time, and a
+//     coupon used again after a return needs a new use_request_no (the old
+//     one replays the first answer and changes nothing).
 //   - Create: the stock is RUNNING at once. Lengths count characters
 //     (runes); 4-byte UTF-8 characters are refused. belong_merchant other
 //     than the caller, and appids not bound to the merchant
 //     (mini_programs_appid, notify_appid, custom_entrance appids, appid
 //     parameters), are 400 INVALID_REQUEST. The window may not exceed one
 //     year nor have ended already. discount_percent is 1–99.
-//     transaction_minimum must exceed discount_amount (NORMAL) and
-//     exchange_price (EXCHANGE). max_coupons_per_user ≤ max_coupons and
+//     transaction_minimum may not be below discount_amount (NORMAL: a
+//     coupon worth more than the smallest order would pay the user); no
+//     relation is required between exchange_price and the threshold. max_coupons_per_user ≤ max_coupons and
 //     max_coupons_by_day ≤ max_coupons. max_amount / max_amount_by_day
 //     ("not yet open") are accepted for NORMAL stocks only, at least one
 //     face value, by_day ≤ total. transferable/shareable true are refused
@@ -115,7 +121,12 @@
 //     emulator's name) CHARACTER_INVALID; only AVAILABLE codes can be
 //     deleted.
 //   - Sends (§7.2): DUPREQUEST returns the earlier coupon's code; outer
-//     errcodes are answered with HTTP 200, as the plugin reports them.
+//     errcodes are answered with HTTP 200, as the plugin reports them; a
+//     send_coupon_merchant other than the sandbox merchant is an outer
+//     PARAM_ERROR; natural_person_limit is stored but never applied (the
+//     emulator knows no persons, so NATURELIMIT never occurs).
+//   - Associate: a coupon tied to one order cannot be tied to another
+//     until untied; only SENDED coupons can be tied or untied.
 //   - COUPON.SEND: openid is reported only when the stock has
 //     notify_config.notify_appid (as WeChat Pay); each attempt is signed
 //     afresh over the same body; success is any 2xx; retries follow

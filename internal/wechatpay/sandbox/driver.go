@@ -48,11 +48,16 @@ func (c *call) driverStats() any {
 // notifications are dropped and the one in flight is cancelled. The
 // callbacks URL goes back to Options.NotifyURL.
 func (c *call) driverReset() any {
-	return c.locked(func(st *state) any {
-		st.cancelNotes()
-		*st = *newState(c.e.initialNotifyURL)
-		return driverOK
-	})
+	c.e.Reset()
+	return driverOK
+}
+
+// Reset forgets all state, as POST sandbox/pay/reset does.
+func (e *Emulator) Reset() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.st.cancelNotes()
+	*e.st = *newState(e.initialNotifyURL)
 }
 
 // driverStockState is POST sandbox/pay/stock-state {"stock_id","state"}:

@@ -206,3 +206,22 @@ func TestMerchantDriver(t *testing.T) {
 		t.Errorf("stats after reset = %v", calls)
 	}
 }
+
+func TestSignTestProbe(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Options{})
+	rc := &receiver{}
+	srv := httptest.NewServer(rc.handler(t, e))
+	defer srv.Close()
+	want(t, "no url", e.driver("POST", "signtest", nil), 400, "PARAM_ERROR")
+	e.do("POST", bf+"callbacks", map[string]any{"notify_url": srv.URL + "/cb"})
+	r := e.driver("POST", "signtest", nil)
+	if r.status != 200 || r.num("http_status") != 401 {
+		t.Errorf("probe = %d %s, want the receiver's 401", r.status, r.body)
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.errs) != 1 || len(rc.got) != 0 {
+		t.Errorf("receiver got %v, errors %v; want the probe refused", rc.got, rc.errs)
+	}
+}

@@ -28,6 +28,9 @@ func (e *Emulator) routes() (api, driver *http.ServeMux) {
 	v3("POST "+bf+"coupons/deactivate", (*call).deactivateCoupon)
 	v3("POST "+bf+"coupons/return", (*call).returnCoupon)
 	v3("POST "+bf+"coupons/send", (*call).apiSend)
+	// associate.go
+	v3("POST "+bf+"coupons/associate", (*call).associateCoupon)
+	v3("POST "+bf+"coupons/disassociate", (*call).disassociateCoupon)
 	v3("GET "+bf+"users/{openid}/coupons", (*call).listUserCoupons)
 	v3("GET "+bf+"users/{openid}/coupons/{coupon_code}/appids/{appid}", (*call).getUserCoupon)
 	// callbacks.go
@@ -48,6 +51,7 @@ func (e *Emulator) routes() (api, driver *http.ServeMux) {
 	drv("POST "+sp+"expire-coupon", (*call).driverExpireCoupon)
 	drv("POST "+sp+"delete-coupon", (*call).driverDeleteCoupon)
 	drv("GET "+sp+"notifications", (*call).driverNotifications)
+	drv("POST "+sp+"signtest", (*call).driverSignTest)
 	return api, driver
 }
 

@@ -228,7 +228,7 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request, path string)
 
 type callKey struct{}
 
-// api adapts a handler to the API mux.
+// apiRoute adapts a handler to the API mux.
 func (e *Emulator) apiRoute(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := r.Context().Value(callKey{}).(*call)

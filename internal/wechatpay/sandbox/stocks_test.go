@@ -73,11 +73,11 @@ func TestCreateStockValidation(t *testing.T) {
 		{"NORMAL with discount_coupon too", "NORMAL", cur + "discount_coupon", map[string]int{"discount_percent": 88, "transaction_minimum": 100}, "PARAM_ERROR", cur + "discount_coupon", nil},
 		{"discount_amount 0", "NORMAL", cur + "fixed_normal_coupon/discount_amount", 0, "PARAM_ERROR", cur + "fixed_normal_coupon/discount_amount", json.Number("0")},
 		{"discount_amount over 10 000 000", "NORMAL", cur + "fixed_normal_coupon/discount_amount", 10_000_001, "PARAM_ERROR", cur + "fixed_normal_coupon/discount_amount", nil},
-		{"threshold not above amount", "NORMAL", cur + "fixed_normal_coupon/transaction_minimum", 100, "PARAM_ERROR", cur + "fixed_normal_coupon/transaction_minimum", json.Number("100")},
+		{"threshold below amount", "NORMAL", cur + "fixed_normal_coupon/transaction_minimum", 99, "PARAM_ERROR", cur + "fixed_normal_coupon/transaction_minimum", json.Number("99")},
 		{"discount_percent 100", "DISCOUNT", cur + "discount_coupon/discount_percent", 100, "PARAM_ERROR", cur + "discount_coupon/discount_percent", nil},
 		{"DISCOUNT threshold 0", "DISCOUNT", cur + "discount_coupon/transaction_minimum", 0, "PARAM_ERROR", cur + "discount_coupon/transaction_minimum", nil},
 		{"exchange_price negative", "EXCHANGE", cur + "exchange_coupon/exchange_price", -1, "PARAM_ERROR", cur + "exchange_coupon/exchange_price", nil},
-		{"exchange threshold not above price", "EXCHANGE", cur + "exchange_coupon/transaction_minimum", 200, "PARAM_ERROR", cur + "exchange_coupon/transaction_minimum", nil},
+		{"exchange threshold 0", "EXCHANGE", cur + "exchange_coupon/transaction_minimum", 0, "PARAM_ERROR", cur + "exchange_coupon/transaction_minimum", nil},
 		{"use_method unknown", "NORMAL", cur + "use_method", "ONLINE", "PARAM_ERROR", cur + "use_method", nil},
 		{"use_method SELF_CONSUME", "NORMAL", cur + "use_method", "SELF_CONSUME", "PARAM_ERROR", cur + "use_method", nil},
 		{"MINI_PROGRAMS without appid", "NORMAL", cur + "use_method", "MINI_PROGRAMS", "PARAM_ERROR", cur + "mini_programs_appid", nil},
@@ -128,8 +128,10 @@ func TestCreateStockValidation(t *testing.T) {
 	}
 
 	// The edges that pass: 21 characters, a window of exactly a year, the
-	// allowed colours and a MINI_PROGRAMS stock on the bound mini-program.
+	// allowed colours, a threshold equal to the amount and a MINI_PROGRAMS
+	// stock on the bound mini-program.
 	req := stockRequest("NORMAL")
+	set(req, cur+"fixed_normal_coupon/transaction_minimum", 100)
 	set(req, "stock_name", strings.Repeat("券", 21))
 	set(req, win+"available_end_time", start.AddDate(1, 0, 0).Format(time.RFC3339))
 	set(req, "display_pattern_info/background_color", "Color030")

@@ -199,8 +199,8 @@ func (c *call) checkUseRule(v *check, stockType string, u *useRule) (begin, end 
 		r := u.FixedNormalCoupon
 		v.num(p+"fixed_normal_coupon/discount_amount", r.DiscountAmount, 1, maxFen)
 		v.num(p+"fixed_normal_coupon/transaction_minimum", r.TransactionMinimum, 1, maxFen)
-		v.rule(r.TransactionMinimum <= r.DiscountAmount, p+"fixed_normal_coupon/transaction_minimum",
-			r.TransactionMinimum, "门槛须大于优惠金额 discount_amount")
+		v.rule(r.TransactionMinimum < r.DiscountAmount, p+"fixed_normal_coupon/transaction_minimum",
+			r.TransactionMinimum, "门槛不能低于优惠金额 discount_amount")
 	case stockType == "DISCOUNT":
 		r := u.DiscountCoupon
 		v.num(p+"discount_coupon/discount_percent", r.DiscountPercent, 1, 99)
@@ -209,8 +209,6 @@ func (c *call) checkUseRule(v *check, stockType string, u *useRule) (begin, end 
 		r := u.ExchangeCoupon
 		v.num(p+"exchange_coupon/exchange_price", r.ExchangePrice, 0, maxFen)
 		v.num(p+"exchange_coupon/transaction_minimum", r.TransactionMinimum, 1, maxFen)
-		v.rule(r.TransactionMinimum <= r.ExchangePrice, p+"exchange_coupon/transaction_minimum",
-			r.TransactionMinimum, "门槛须大于换购价 exchange_price")
 	}
 	c.checkUseMethod(v, u)
 	return begin, end
