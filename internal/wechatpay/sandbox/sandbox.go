@@ -25,7 +25,7 @@ type Options struct {
 	// MchID and AppID of the sandbox merchant; DefaultMchID and
 	// DefaultAppID when empty. BoundAppIDs are further appids bound to the
 	// merchant (mini_programs_appid, notify_appid, appid parameters);
-	// DefaultBoundAppIDs when nil.
+	// DefaultBoundAppID alone when nil.
 	MchID, AppID string
 	BoundAppIDs  []string
 	// SkewTolerance is how far a request's timestamp may be from the
@@ -52,11 +52,10 @@ type Options struct {
 const (
 	DefaultMchID = "1900000001"
 	DefaultAppID = "wxsandboxmini" // the WeChat emulator's mini-program
+	// DefaultBoundAppID is bound to the merchant besides its AppID: the
+	// WeChat emulator's Official Account.
+	DefaultBoundAppID = "wxsandbox"
 )
-
-// DefaultBoundAppIDs are bound to the merchant besides its AppID: the
-// WeChat emulator's Official Account.
-var DefaultBoundAppIDs = []string{"wxsandbox"}
 
 // Emulator is the WeChat Pay emulator, an http.Handler. All state is in
 // memory behind one mutex, never held while a fault delays a call nor while
@@ -104,7 +103,7 @@ func New(opts Options) *Emulator {
 	e.bound = map[string]bool{e.appID: true}
 	bound := opts.BoundAppIDs
 	if bound == nil {
-		bound = DefaultBoundAppIDs
+		bound = []string{DefaultBoundAppID}
 	}
 	for _, id := range bound {
 		e.bound[id] = true
