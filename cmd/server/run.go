@@ -141,6 +141,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	stopOutbox := runInBackground(ctx, func(ctx context.Context) { redemption.RunOutbox(ctx, outboxEvery) })
 	defer stopOutbox()
 
+	// 商家券: in sandbox mode the merchant is the emulator's, served in process.
+	payBase := ""
+	if cfg.Sandbox {
+		payBase = apiBase
+	}
+	stocks, err := newStocks(cfg, payBase, st, log)
+	if err != nil {
+		return err
+	}
+
 	h := handler.New(handler.Deps{
 		Auth:       authSvc,
 		Catalogue:  service.NewCatalogue(cards.Writer(), st, provider, st, log, nil),
@@ -149,6 +159,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Redemption: redemption,
 		Images:     service.NewImages(provider),
 		Events:     events,
+		Stocks:     stocks,
 		JWT:        tokens,
 		Limiter:    ratelimit.New(kv, cfg.RateLimitPerMinute, nil),
 		Ready:      readiness(st, kv, wx, wxUp),

@@ -78,6 +78,8 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"audit entries cut to their columns", testAuditTruncates},
 		{"idempotency keys", testIdempotencyKeys},
 		{"card events", testEvents},
+		{"stocks", testStocks},
+		{"list stocks", testListStocks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
