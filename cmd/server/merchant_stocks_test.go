@@ -280,9 +280,9 @@ func testStockModify(t *testing.T, m *payMerchant) {
 }
 
 func testStockBudget(t *testing.T, m *payMerchant) {
-	// With a daily limit from the start: the client omits a current limit of
-	// 0 (omitempty in wechatpay.BudgetModify), which the budget call requires.
-	id, _ := m.createStock(t, edit(stockBody("DISCOUNT"), "stock_send_rule/max_coupons_by_day", 200))
+	// Without a daily limit at first: setting one sends current_max_coupons_by_day 0,
+	// which WeChat Pay requires beside the target.
+	id, _ := m.createStock(t, stockBody("DISCOUNT"))
 	r := call(t, "POST", m.base+"/admin/v1/stocks/"+id+"/budget", m.admin, map[string]any{"target_max_coupons": 2500})
 	mustStatus(t, r, 200)
 	var b struct {

@@ -73,11 +73,18 @@ func (p *Provider) ModifyStock(ctx context.Context, stockID string, patch servic
 
 // ChangeBudget changes one limit (PATCH …/stocks/{stock_id}/budget).
 func (p *Provider) ChangeBudget(ctx context.Context, stockID string, c service.BudgetChange) (service.StockBudget, error) {
-	out, err := p.pay.ModifyBudget(ctx, stockID, wechatpay.BudgetModify{
-		TargetMaxCoupons: c.TargetMaxCoupons, CurrentMaxCoupons: c.CurrentMaxCoupons,
-		TargetMaxCouponsByDay: c.TargetByDay, CurrentMaxCouponsByDay: c.CurrentByDay,
+	body := wechatpay.BudgetModify{
+		TargetMaxCoupons: c.TargetMaxCoupons, TargetMaxCouponsByDay: c.TargetByDay,
 		ModifyBudgetRequestNo: c.RequestNo,
-	})
+	}
+	// A target goes with its current value, even 0 (no daily limit yet).
+	if c.TargetMaxCoupons > 0 {
+		body.CurrentMaxCoupons = &c.CurrentMaxCoupons
+	}
+	if c.TargetByDay > 0 {
+		body.CurrentMaxCouponsByDay = &c.CurrentByDay
+	}
+	out, err := p.pay.ModifyBudget(ctx, stockID, body)
 	if err != nil {
 		return service.StockBudget{}, mapErr(err, stockID)
 	}

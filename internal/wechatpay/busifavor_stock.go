@@ -193,12 +193,14 @@ type SendCountInformation struct {
 }
 
 // BudgetModify is the body of PATCH …/stocks/{stock_id}/budget: one pair of
-// target and current values (current acts as an optimistic check).
+// target and current values (current acts as an optimistic check). The
+// current values are pointers: 0 is a real current value (a stock without a
+// daily limit) that WeChat Pay requires beside its target.
 type BudgetModify struct {
 	TargetMaxCoupons       int64  `json:"target_max_coupons,omitempty"`
-	CurrentMaxCoupons      int64  `json:"current_max_coupons,omitempty"`
+	CurrentMaxCoupons      *int64 `json:"current_max_coupons,omitempty"`
 	TargetMaxCouponsByDay  int64  `json:"target_max_coupons_by_day,omitempty"`
-	CurrentMaxCouponsByDay int64  `json:"current_max_coupons_by_day,omitempty"`
+	CurrentMaxCouponsByDay *int64 `json:"current_max_coupons_by_day,omitempty"`
 	ModifyBudgetRequestNo  string `json:"modify_budget_request_no"`
 }
 
