@@ -186,6 +186,25 @@ func TestCreateCardRetriedOnBusy(t *testing.T) {
 	emu.wantCalls(map[string]int{"card/create": 2})
 }
 
+// An HTTP 500 may come after WeChat created the card: card/create is not sent
+// again (a second card), while a 503 (refused before any work) is.
+func TestCreateCardNotRetriedAfterHTTP500(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	emu := newEmulator(t)
+	c := newClient(t, emu.config(cache.NewMemory()))
+	emu.fault(fault{Path: "card/create", HTTPStatus: 500, Times: 1})
+	if _, err := c.CreateCard(ctx, couponDef(nil)); err == nil {
+		t.Fatal("CreateCard after an HTTP 500 = nil error, want the failure reported")
+	}
+	emu.wantCalls(map[string]int{"card/create": 1})
+	emu.fault(fault{Path: "card/create", HTTPStatus: 503, Times: 1})
+	if _, err := c.CreateCard(ctx, couponDef(nil)); err != nil {
+		t.Fatalf("CreateCard after an HTTP 503 = %v, want it retried", err)
+	}
+	emu.wantCalls(map[string]int{"card/create": 3})
+}
+
 func TestCodeCalls(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)

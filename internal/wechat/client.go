@@ -308,7 +308,10 @@ func retryable(r *request, err error) bool {
 	case errors.As(err, &we):
 		return we.Code == -1
 	case errors.As(err, &se):
-		return se.status >= 500
+		// A 500 or 504 may come after WeChat did the work (a card created, a
+		// stock changed): only an idempotent call is sent again. A 503 is
+		// refused before any work.
+		return se.status >= 500 && (r.idempotent || se.status == http.StatusServiceUnavailable)
 	case errors.As(err, &be), errors.As(err, &de):
 		return false
 	case r.idempotent:
