@@ -130,6 +130,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		log.Warn("WECHAT_CALLBACK_TOKEN is not set: /wechat/callback is off and code records follow only the API")
 	}
 
+	members := service.NewMembers(st, cards, provider, provider, wxcard.NewMembers(wx), kv,
+		service.MembersConfig{NumberPattern: cfg.MemberNumberPattern, LockTTL: cfg.WeChatTimeout*3 + 10*time.Second}, log, nil)
+
 	h := handler.New(handler.Deps{
 		Auth:       authSvc,
 		Catalogue:  service.NewCatalogue(cards.Writer(), st, provider, log, nil),
@@ -138,6 +141,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Redemption: service.NewRedemption(st, provider, kv, log, nil),
 		Images:     service.NewImages(provider),
 		Events:     events,
+		Members:    members,
 		JWT:        tokens,
 		Limiter:    ratelimit.New(kv, cfg.RateLimitPerMinute, nil),
 		Ready: []handler.ReadyCheck{

@@ -24,7 +24,9 @@ type Deps struct {
 	Redemption *service.Redemption
 	Images     *service.Images
 	Events     *service.Events
-	JWT        *auth.JWT
+	// Members, when set, serves member cards (会员卡).
+	Members *service.Members
+	JWT     *auth.JWT
 	// Limiter bounds card-ext and decrypt per openid and the logins per client
 	// IP; nil: no limit.
 	Limiter *ratelimit.Limiter
@@ -44,6 +46,7 @@ type handlers struct {
 	redemption *service.Redemption
 	images     *service.Images
 	events     *service.Events
+	members    *service.Members
 	ready      []ReadyCheck
 	limiter    *ratelimit.Limiter
 	log        *slog.Logger
@@ -52,7 +55,7 @@ type handlers struct {
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
-	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, redemption: d.Redemption, images: d.Images, events: d.Events, ready: d.Ready, limiter: d.Limiter, log: d.Log}
+	h := &handlers{members: d.Members, auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, redemption: d.Redemption, images: d.Images, events: d.Events, ready: d.Ready, limiter: d.Limiter, log: d.Log}
 	r := gin.New()
 	// X-Forwarded-For is trusted only from a proxy on this host; behind a load
 	// balancer, set its addresses here so ClientIP (login throttling) sees users.
@@ -103,6 +106,16 @@ func New(d Deps) http.Handler {
 	adm.POST("/codes/:code/consume", clerk, h.audited("code.consume"), h.consumeCode)
 	adm.POST("/codes/:code/unavailable", admin, h.audited("code.unavailable"), h.makeCodeUnavailable)
 	adm.PUT("/codes/:code", admin, h.audited("code.update"), h.changeCode)
+
+	if d.Members != nil {
+		api.POST("/members/activate", user, h.activateMember)
+		api.GET("/me/memberships", user, h.myMemberships)
+		adm.GET("/cards/:card_id/members", admin, h.listMembers)
+		adm.GET("/members/:code", clerk, h.getMember)
+		adm.POST("/members/:code/bonus", clerk, h.audited("member.bonus"), h.changeLedger(service.LedgerBonus))
+		adm.POST("/members/:code/balance", clerk, h.audited("member.balance"), h.changeLedger(service.LedgerBalance))
+		adm.GET("/members/:code/ledger", admin, h.memberLedger)
+	}
 
 	if d.Events != nil {
 		r.GET("/wechat/callback", h.verifyCallbackURL)
