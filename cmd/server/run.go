@@ -131,7 +131,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 
 	members := service.NewMembers(st, cards, provider, provider, wxcard.NewMembers(wx), kv,
-		service.MembersConfig{NumberPattern: cfg.MemberNumberPattern, LockTTL: cfg.WeChatTimeout*3 + 10*time.Second}, log, nil)
+		service.MembersConfig{NumberPattern: cfg.MemberNumberPattern, LockTTL: cfg.WeChatTimeout*3 + 10*time.Second,
+			SyncWait: cfg.WeChatTimeout * 2}, log, nil)
 
 	h := handler.New(handler.Deps{
 		Auth:       authSvc,

@@ -39,6 +39,10 @@ type MembersConfig struct {
 	// LockTTL bounds one push of totals (keep it above the WeChat timeout);
 	// 0: 30 s.
 	LockTTL time.Duration
+	// SyncWait bounds how long a change waits for WeChat's confirmation
+	// before it answers that the change is pending (one push that started
+	// may take a WeChat timeout longer); 0: 10 s.
+	SyncWait time.Duration
 }
 
 // NewMembers wires member cards. reveal decrypts codes; codes asks who holds one.
@@ -53,8 +57,11 @@ func NewMembers(members MemberStore, cards CardReader, reveal CardProvider, code
 	if cfg.LockTTL <= 0 {
 		cfg.LockTTL = 30 * time.Second
 	}
+	if cfg.SyncWait <= 0 {
+		cfg.SyncWait = 10 * time.Second
+	}
 	return &Members{members: members, cards: cards, codes: codes, reveal: reveal, provider: provider, locks: locks,
-		log: log, now: now, pattern: cfg.NumberPattern, syncWait: 10 * time.Second, lockTTL: cfg.LockTTL}
+		log: log, now: now, pattern: cfg.NumberPattern, syncWait: cfg.SyncWait, lockTTL: cfg.LockTTL}
 }
 
 // CheckMembershipPattern reports a pattern that cannot make unique numbers.

@@ -96,7 +96,7 @@ func (s *Members) complete(ctx context.Context, e LedgerEntry) error {
 			return pendingError(errors.Join(err, wait.Err()))
 		}
 		if got {
-			err := s.pushPending(ctx, e.CardID, e.Code)
+			err := s.pushPending(ctx, wait, e.CardID, e.Code)
 			if uerr := unlock(context.WithoutCancel(ctx)); uerr != nil {
 				s.log.WarnContext(ctx, "member lease not released", "err", uerr)
 			}
@@ -108,7 +108,7 @@ func (s *Members) complete(ctx context.Context, e LedgerEntry) error {
 		select {
 		case <-wait.Done():
 			return pendingError(wait.Err())
-		case <-time.After(5 * time.Millisecond):
+		case <-time.After(25 * time.Millisecond):
 		}
 	}
 }
@@ -119,10 +119,11 @@ func pendingError(err error) error {
 		Message: "the change is recorded and pending: WeChat has not confirmed it yet; retry with the same request_id"}
 }
 
-// pushPending sends the member's totals while entries are pending, and marks
-// what each push covered applied. Called with the member's lease held.
-func (s *Members) pushPending(ctx context.Context, cardID, code string) error {
-	for {
+// pushPending sends the member's totals while entries are pending and until
+// wait ends, and marks what each push covered applied. Called with the
+// member's lease held.
+func (s *Members) pushPending(ctx, wait context.Context, cardID, code string) error {
+	for wait.Err() == nil {
 		m, pending, err := s.members.PendingTotals(ctx, cardID, code)
 		if err != nil {
 			return fmt.Errorf("pending entries of %s: %w", code, err)
@@ -151,4 +152,5 @@ func (s *Members) pushPending(ctx context.Context, cardID, code string) error {
 			return fmt.Errorf("mark applied: %w", err)
 		}
 	}
+	return nil
 }
