@@ -307,3 +307,100 @@ func TestMemberLedgerUnderFire(t *testing.T) {
 		t.Errorf("the refused charge left a ledger entry (%d → %d)", l.Total, l2.Total)
 	}
 }
+
+// jumpCardDef is a jump-type one-click member card (§13.2): WeChat's form,
+// then the mini-program page activates.
+func jumpCardDef() map[string]any {
+	def := memberCardDef()
+	obj := typeObject(def)
+	obj["wx_activate"], obj["wx_activate_after_submit"] = true, true
+	return def
+}
+
+func TestMemberOneClickJump(t *testing.T) {
+	t.Parallel()
+	m := startMerchant(t, "", nil)
+	r := call(t, "POST", m.base+"/admin/v1/cards", m.admin, jumpCardDef())
+	mustStatus(t, r, 200)
+	var created struct {
+		CardID string `json:"card_id"`
+	}
+	r.decode(t, &created)
+	cardID := created.CardID
+
+	bad := map[string]any{"required_form": map[string]any{"common_field_id_list": []string{"USER_FORM_INFO_FLAG_EDUCATION_BACKGRO"}}}
+	wantError(t, call(t, "PUT", m.base+"/admin/v1/cards/"+cardID+"/activation-form", m.admin, bad), 400, "invalid_argument",
+		"required_form.common_field_id_list[0]")
+	form := map[string]any{"required_form": map[string]any{"common_field_id_list": []string{"USER_FORM_INFO_FLAG_MOBILE"}},
+		"service_statement": map[string]any{"name": "会员守则", "url": "https://m.example.com/rules"}}
+	mustStatus(t, call(t, "PUT", m.base+"/admin/v1/cards/"+cardID+"/activation-form", m.admin, form), 200)
+	wantError(t, call(t, "PUT", m.base+"/admin/v1/cards/"+cardID+"/activation-form", m.clerk, form), 403, "forbidden", "")
+
+	alice := m.userLogin(t, "oJumpAlice")
+	r = call(t, "GET", m.base+"/api/v1/members/activation-url?card_id="+cardID+"&outer_str=guide", alice, nil)
+	mustStatus(t, r, 200)
+	var u struct {
+		URL       string `json:"url"`
+		ExtraData struct {
+			EncryptCardID string `json:"encrypt_card_id"`
+			OuterStr      string `json:"outer_str"`
+			Biz           string `json:"biz"`
+		} `json:"extra_data"`
+	}
+	r.decode(t, &u)
+	if len(u.ExtraData.EncryptCardID) != 64 || u.ExtraData.OuterStr != "guide" || u.ExtraData.Biz == "" || u.URL == "" {
+		t.Errorf("activation-url = %s", r.body)
+	}
+
+	// The user fills WeChat's form; the page gets a ticket and activates.
+	submit := func(openid, user, appid string) (string, string) {
+		code := m.receive(t, user, openid, cardID, "")
+		body := map[string]any{"openid": openid, "card_id": cardID, "code": code,
+			"fields": map[string]string{"USER_FORM_INFO_FLAG_MOBILE": "13800000000"}}
+		if appid != "" {
+			body["appid"] = appid
+		}
+		r := call(t, "POST", m.wx+"/sandbox/member-form", "", body)
+		mustStatus(t, r, 200)
+		var out struct {
+			Ticket      string `json:"activate_ticket"`
+			EncryptCode string `json:"encrypt_code"`
+		}
+		r.decode(t, &out)
+		return out.Ticket, out.EncryptCode
+	}
+	ticket, enc := submit("oJumpAlice", alice, "")
+	r = call(t, "POST", m.base+"/api/v1/members/activate", alice, map[string]any{"card_id": cardID, "encrypt_code": enc, "activate_ticket": ticket})
+	mustStatus(t, r, 200)
+	var got struct {
+		memberJSON
+		Form struct {
+			Fields []struct{ Name, Value string } `json:"fields"`
+		} `json:"form"`
+	}
+	r.decode(t, &got)
+	if got.Bonus != 100 || len(got.Form.Fields) != 1 || got.Form.Fields[0].Value != "13800000000" {
+		t.Errorf("activate with a ticket = %s", r.body)
+	}
+
+	// A ticket of another account: WeChat's 72011 as upstream_error, nothing recorded.
+	carol := m.userLogin(t, "oJumpCarol")
+	ticket, enc = submit("oJumpCarol", carol, "wxanother")
+	r = call(t, "POST", m.base+"/api/v1/members/activate", carol, map[string]any{"card_id": cardID, "encrypt_code": enc, "activate_ticket": ticket})
+	wantWeChatError(t, r, 502, "upstream_error", 72011)
+	r = call(t, "GET", m.base+"/api/v1/me/memberships", carol, nil)
+	mustStatus(t, r, 200)
+	var mine struct {
+		Memberships []memberJSON `json:"memberships"`
+	}
+	r.decode(t, &mine)
+	if len(mine.Memberships) != 0 {
+		t.Errorf("a refused ticket left a member: %s", r.body)
+	}
+
+	// An API-mode card has no 开卡组件 address.
+	r = call(t, "POST", m.base+"/admin/v1/cards", m.admin, memberCardDef())
+	mustStatus(t, r, 200)
+	r.decode(t, &created)
+	wantWeChatError(t, call(t, "GET", m.base+"/api/v1/members/activation-url?card_id="+created.CardID, alice, nil), 409, "conflict", 72026)
+}

@@ -170,3 +170,25 @@ func (h *handlers) memberLedger(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"entries": out, "total": total})
 }
+
+func (h *handlers) setActivationForm(c *gin.Context) {
+	body, ok := readBody(c)
+	if !ok {
+		return
+	}
+	if err := h.members.SetActivationForm(c.Request.Context(), c.Param("card_id"), body); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"card_id": c.Param("card_id")})
+}
+
+func (h *handlers) activationURL(c *gin.Context) {
+	u, err := h.members.ActivationURL(c.Request.Context(), c.Query("card_id"), c.Query("outer_str"))
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"url": u.URL,
+		"extra_data": gin.H{"encrypt_card_id": u.EncryptCardID, "outer_str": u.OuterStr, "biz": u.Biz}})
+}

@@ -110,6 +110,8 @@ func New(d Deps) http.Handler {
 	if d.Members != nil {
 		api.POST("/members/activate", user, h.activateMember)
 		api.GET("/me/memberships", user, h.myMemberships)
+		api.GET("/members/activation-url", user, h.activationURL)
+		adm.PUT("/cards/:card_id/activation-form", admin, h.audited("card.activation_form"), h.setActivationForm)
 		adm.GET("/cards/:card_id/members", admin, h.listMembers)
 		adm.GET("/members/:code", clerk, h.getMember)
 		adm.POST("/members/:code/bonus", clerk, h.audited("member.bonus"), h.changeLedger(service.LedgerBonus))
