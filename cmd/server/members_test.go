@@ -404,3 +404,84 @@ func TestMemberOneClickJump(t *testing.T) {
 	r.decode(t, &created)
 	wantWeChatError(t, call(t, "GET", m.base+"/api/v1/members/activation-url?card_id="+created.CardID, alice, nil), 409, "conflict", 72026)
 }
+
+// waitFor polls cond every 50 ms for up to 15 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// pushesSettled reports whether the emulator has delivered every push.
+func pushesSettled(t *testing.T, s *server) bool {
+	r := call(t, "GET", s.wx+"/sandbox/pushes", "", nil)
+	var out struct {
+		Pushes []pushView `json:"pushes"`
+	}
+	r.decode(t, &out)
+	for _, p := range out.Pushes {
+		if !p.Delivered {
+			return false
+		}
+	}
+	return true
+}
+
+func TestMemberEvents(t *testing.T) {
+	t.Parallel()
+	m := startSandboxMerchant(t)
+	def := memberCardDef()
+	obj := typeObject(def)
+	delete(obj, "activate_app_brand_user_name")
+	delete(obj, "activate_app_brand_pass")
+	obj["wx_activate"] = true // one-click, normal: WeChat activates
+	r := call(t, "POST", m.base+"/admin/v1/cards", m.admin, def)
+	mustStatus(t, r, 200)
+	var created struct {
+		CardID string `json:"card_id"`
+	}
+	r.decode(t, &created)
+	cardID := created.CardID
+	mustStatus(t, call(t, "PUT", m.base+"/admin/v1/cards/"+cardID+"/activation-form", m.admin,
+		map[string]any{"required_form": map[string]any{"common_field_id_list": []string{"USER_FORM_INFO_FLAG_MOBILE"}}}), 200)
+
+	user := m.userLogin(t, "oOneClick")
+	code := m.receive(t, user, "oOneClick", cardID, "")
+	mustStatus(t, call(t, "POST", m.wx+"/sandbox/member-form", "", map[string]any{"openid": "oOneClick", "card_id": cardID, "code": code,
+		"fields": map[string]string{"USER_FORM_INFO_FLAG_MOBILE": "13900000000"}}), 200)
+
+	// submit_membercard_user_info records the member WeChat activated.
+	var mine struct {
+		Memberships []memberJSON `json:"memberships"`
+	}
+	waitFor(t, "the member from submit_membercard_user_info", func() bool {
+		r := call(t, "GET", m.base+"/api/v1/me/memberships", user, nil)
+		r.decode(t, &mine)
+		return len(mine.Memberships) == 1
+	})
+	if got := mine.Memberships[0]; got.Code != code || got.MembershipNumber != code {
+		t.Errorf("membership = %+v", got)
+	}
+
+	// A change made elsewhere (another tool of the account) comes back as
+	// update_member_card and is recorded once, by actor wechat.
+	tok := wxToken(t, m.wx)
+	r = call(t, "POST", m.wx+"/card/membercard/updateuser?access_token="+tok, "", map[string]any{"card_id": cardID, "code": code, "add_bonus": 50})
+	mustStatus(t, r, 200)
+	waitFor(t, "the change made elsewhere in the ledger", func() bool { return m.ledger(t, cardID, code).Total == 1 })
+	// The service's own change is pushed back too, and adds no wechat entry.
+	mustStatus(t, call(t, "POST", m.base+"/admin/v1/members/"+code+"/bonus", m.clerk,
+		map[string]any{"card_id": cardID, "delta": 5, "request_id": "own"}), 200)
+	waitFor(t, "pushes delivered", func() bool { return pushesSettled(t, m.server) })
+	l := m.ledger(t, cardID, code)
+	if l.Total != 2 || l.Entries[1].Actor != "wechat" || l.Entries[1].Delta != 50 || l.Entries[0].RequestID != "own" {
+		t.Errorf("ledger = %+v; want the wechat +50 and the own +5", l)
+	}
+	if v := m.member(t, cardID, code); v.Bonus != 55 || v.WeChat.Bonus != 55 {
+		t.Errorf("member = %+v, want 55 points on both sides", v)
+	}
+}

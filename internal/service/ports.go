@@ -250,6 +250,8 @@ type MemberStore interface {
 	CreateMember(ctx context.Context, m Member, opening []LedgerEntry) (stored Member, created bool, err error)
 	// GetMember returns ErrNotFound for an unknown member.
 	GetMember(ctx context.Context, cardID, code string) (Member, error)
+	// SetMemberForm replaces a member's form answers.
+	SetMemberForm(ctx context.Context, cardID, code string, f MemberForm) error
 	ListMembers(ctx context.Context, cardID string, offset, count int) ([]Member, int64, error)
 	// ListMembersByOpenID returns an openid's members with the card title.
 	ListMembersByOpenID(ctx context.Context, openid string) ([]Member, error)

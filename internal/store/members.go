@@ -280,3 +280,14 @@ func (s *Store) ListLedger(ctx context.Context, cardID, code string, offset, cou
 	}
 	return out, total, nil
 }
+
+// SetMemberForm replaces a member's form answers.
+func (s *Store) SetMemberForm(ctx context.Context, cardID, code string, f service.MemberForm) error {
+	form, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("set member form: encode: %w", err)
+	}
+	err = s.db.WithContext(ctx).Model(&memberRow{}).Where("card_id = ? AND code = ?", cardID, code).
+		Updates(map[string]any{"form": string(form), "updated_at": now()}).Error
+	return wrapf(err, "set form of member %s", code)
+}
