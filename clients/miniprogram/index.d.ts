@@ -32,6 +32,8 @@ export interface WxLike extends Partial<TokenStorage> {
   addCard?(options: { cardList: { cardId: string; cardExt: string }[] } & WxCallbacks<AddCardSuccess>): unknown
   /** Base library 1.1.0+; missing in older WeChat clients. */
   openCard?(options: { cardList: { cardId: string; code: string }[] } & WxCallbacks<{ errMsg: string }>): unknown
+  /** For the 开卡组件 (openActivationForm). */
+  navigateToMiniProgram?(options: { appId: string; path?: string; extraData?: object } & WxCallbacks<{ errMsg: string }>): unknown
   request?: RequestFunction
 }
 
@@ -172,6 +174,53 @@ export interface CouponClient {
   myCodes(filter?: { status?: CodeStatus }): Promise<HeldCode[]>
   /** wx.openCard with the decrypted code. */
   openCard(cardId: string, code: string): Promise<{ errMsg: string }>
+  /** Activates the member card from the activation page's query or the 开卡组件's extraData. */
+  activateMember(query: ActivationQuery): Promise<Member>
+  /** wx.navigateToMiniProgram to the 开卡组件 with the decoded activate/geturl data. */
+  openActivationForm(cardId: string, outerStr?: string): Promise<{ errMsg: string }>
+  /** The user's member cards. */
+  myMemberships(): Promise<Member[]>
+}
+
+/** The 开卡组件's appid (wxeb490c6f9b154ef9). */
+export declare const MEMBER_CARD_COMPONENT_APPID: string
+
+/**
+ * What WeChat hands the activation page: the page query (percent-encoded
+ * values) or `{extraData}` / the extraData itself from the 开卡组件.
+ */
+export interface ActivationQuery {
+  card_id?: string
+  encrypt_code?: string
+  activate_ticket?: string
+  outer_str?: string
+  openid?: string
+  code?: string
+  wx_activate_after_submit_url?: string
+  extraData?: ActivationQuery
+}
+
+/** What POST /api/v1/members/activate takes. */
+export interface ActivationParams {
+  card_id: string
+  encrypt_code: string
+  activate_ticket?: string
+  outer_str?: string
+}
+
+/** Reads an activation query; null when there is nothing to activate with. */
+export declare function activationParams(query: ActivationQuery | null | undefined): ActivationParams | null
+
+/** A member card of the user. `balance` is in fen. */
+export interface Member {
+  card_id: string
+  code: string
+  title?: string
+  membership_number: string
+  bonus: number
+  balance: number
+  activated_at: string
+  form?: { fields: { name: string; value: string; values?: string[] }[] }
 }
 
 export function createCouponClient(options: ClientOptions): CouponClient

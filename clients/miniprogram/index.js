@@ -243,8 +243,97 @@ export function createCouponClient (options = {}) {
     async openCard (cardId, code) {
       requireApi('openCard')
       return wxCall('openCard', { cardList: [{ cardId, code }] })
+    },
+
+    // -- Member cards (会员卡) ----------------------------------------------
+
+    /**
+     * Activates the user's member card from the activation page
+     * (`activate_app_brand_pass`). Pass the page's `onLoad` query, or
+     * `referrerInfo.extraData` from `App.onShow` after the 开卡组件; both are
+     * read as WeChat hands them over (see activationParams). Activating an
+     * active member answers it unchanged.
+     * @param {object} query
+     * @returns {Promise<object>} the member: card_id, code, membership_number, bonus, balance, activated_at, form
+     */
+    async activateMember (query) {
+      const params = activationParams(query)
+      if (!params) throw new CouponError('invalid_argument', 'no card_id and encrypt_code in the activation query (the user backed out, or the card is active)')
+      return call('POST', '/api/v1/members/activate', params)
+    },
+
+    /**
+     * Opens WeChat's 开卡组件 for a one-click member card: the service reads
+     * activate/geturl and decodes it, this calls wx.navigateToMiniProgram with
+     * the decoded extra data. The component's answer comes back in
+     * App.onShow's referrerInfo.extraData: pass it to activateMember.
+     * @param {string} cardId
+     * @param {string} [outerStr]  channel tag, echoed in user_get_card
+     */
+    async openActivationForm (cardId, outerStr) {
+      requireApi('navigateToMiniProgram')
+      const q = '?card_id=' + encodeURIComponent(cardId) + (outerStr ? '&outer_str=' + encodeURIComponent(outerStr) : '')
+      const out = await call('GET', '/api/v1/members/activation-url' + q)
+      return wxCall('navigateToMiniProgram', { appId: MEMBER_CARD_COMPONENT_APPID, extraData: out.extra_data })
+    },
+
+    /** GET /api/v1/me/memberships: the user's member cards. */
+    async myMemberships () {
+      return (await call('GET', '/api/v1/me/memberships')).memberships || []
     }
   }
+}
+
+/** The 开卡组件 (WeChat's member-card activation mini-program). */
+export const MEMBER_CARD_COMPONENT_APPID = 'wxeb490c6f9b154ef9'
+
+/**
+ * What the activation page was given, as the service wants it:
+ * {card_id, encrypt_code, activate_ticket?, outer_str?}, or null when there
+ * is nothing to activate with. Accepts the page query (values
+ * percent-encoded, as WeChat appends them) and the 开卡组件's extraData
+ * ({card_id, activate_ticket: raw base64, wx_activate_after_submit_url
+ * carrying encrypt_code}). Each value is percent-decoded once; raw base64
+ * has no '%', so decoding it changes nothing.
+ * @param {object} query
+ */
+export function activationParams (query) {
+  if (!query || typeof query !== 'object') return null
+  const src = query.extraData && typeof query.extraData === 'object' ? query.extraData : query
+  const dec = (v) => {
+    if (typeof v !== 'string' || !v) return ''
+    try { return v.includes('%') ? decodeURIComponent(v) : v } catch (_) { return v }
+  }
+  let encryptCode = dec(src.encrypt_code)
+  let cardId = dec(src.card_id)
+  let outerStr = dec(src.outer_str)
+  const jump = typeof src.wx_activate_after_submit_url === 'string' ? src.wx_activate_after_submit_url : ''
+  if (!encryptCode && jump) {
+    const fromURL = queryOf(jump)
+    encryptCode = fromURL.encrypt_code || ''
+    cardId = cardId || fromURL.card_id || ''
+    outerStr = outerStr || fromURL.outer_str || ''
+  }
+  if (!cardId || !encryptCode) return null
+  const out = { card_id: cardId, encrypt_code: encryptCode }
+  const ticket = dec(src.activate_ticket)
+  if (ticket) out.activate_ticket = ticket
+  if (outerStr) out.outer_str = outerStr
+  return out
+}
+
+/** The query of a URL, each value percent-decoded once ('+' kept: WeChat's base64). */
+function queryOf (url) {
+  const out = {}
+  const q = url.split('#')[0].split('?').slice(1).join('?')
+  for (const part of q.split('&')) {
+    if (!part) continue
+    const i = part.indexOf('=')
+    const k = i < 0 ? part : part.slice(0, i)
+    const v = i < 0 ? '' : part.slice(i + 1)
+    try { out[decodeURIComponent(k)] = decodeURIComponent(v) } catch (_) { out[k] = v }
+  }
+  return out
 }
 
 /** `addCard:fail cancel` is the user cancelling (wx.addCard docs). */

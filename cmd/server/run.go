@@ -124,13 +124,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// replica's within cardCacheTTL.
 	cards := service.NewCardCache(st, cardCacheTTL, nil)
 
+	members := service.NewMembers(st, cards, provider, provider, wxcard.NewMembers(wx), kv,
+		service.MembersConfig{NumberPattern: cfg.MemberNumberPattern, LockTTL: cfg.WeChatTimeout*3 + 10*time.Second,
+			SyncWait: cfg.WeChatTimeout * 2}, log, nil)
+
 	var events *service.Events
 	if cfg.CallbackToken != "" {
 		decoder, err := wxcard.NewCallback(cfg.CallbackToken, cfg.EncodingAESKey, cfg.WeChatAppID, nil)
 		if err != nil {
 			return fmt.Errorf("wechat callback: %w", err)
 		}
-		events = service.NewEvents(decoder, kv, st, st, cards.Writer(), log, nil)
+		events = service.NewEvents(decoder, kv, st, st, cards.Writer(), log, nil).WithMembers(members)
 	} else {
 		log.Warn("WECHAT_CALLBACK_TOKEN is not set: /wechat/callback is off and code records follow only the API")
 	}
@@ -160,6 +164,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Images:     service.NewImages(provider),
 		Events:     events,
 		Stocks:     stocks,
+		Members:    members,
 		JWT:        tokens,
 		Limiter:    ratelimit.New(kv, cfg.RateLimitPerMinute, nil),
 		Ready:      readiness(st, kv, wx, wxUp),

@@ -40,6 +40,9 @@ type Config struct {
 	LogLevel           string
 	// AutoMigrate applies the migrations at start (AUTO_MIGRATE, default true).
 	AutoMigrate bool
+	// MemberNumberPattern makes member cards' membership numbers
+	// (MEMBER_NUMBER_PATTERN, default {code}; must contain {code}).
+	MemberNumberPattern string
 
 	// TrustedProxies are the CIDRs whose X-Forwarded-For names the client.
 	TrustedProxies []string
@@ -97,6 +100,7 @@ func Load(getenv func(string) string) (Config, error) {
 		AdminUsername:       get("ADMIN_USERNAME", ""),
 		AdminPassword:       getenv("ADMIN_PASSWORD"),
 		LogLevel:            strings.ToLower(get("LOG_LEVEL", "info")),
+		MemberNumberPattern: get("MEMBER_NUMBER_PATTERN", "{code}"),
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return Config{}, &Error{"HTTP_ADDR", "want host:port, e.g. :8080"}
@@ -122,6 +126,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.AutoMigrate, err = strconv.ParseBool(get("AUTO_MIGRATE", "true")); err != nil {
 		return Config{}, &Error{"AUTO_MIGRATE", "want true or false"}
+	}
+	if !strings.Contains(c.MemberNumberPattern, "{code}") {
+		return Config{}, &Error{"MEMBER_NUMBER_PATTERN", "want a pattern containing {code}, e.g. VIP{code}"}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -231,6 +238,6 @@ func Names() []string {
 		"WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_MINIAPP_ID", "WECHAT_MINIAPP_SECRET",
 		"WECHAT_API_BASE", "WECHAT_TIMEOUT", "WECHAT_CALLBACK_TOKEN", "WECHAT_ENCODING_AES_KEY",
 		"JWT_SECRET", "ADMIN_USERNAME", "ADMIN_PASSWORD", "RATE_LIMIT_PER_MINUTE", "LOG_LEVEL",
-		"AUTO_MIGRATE", "SANDBOX", "TRUSTED_PROXIES", "CORS_ALLOWED_ORIGINS",
+		"AUTO_MIGRATE", "SANDBOX", "TRUSTED_PROXIES", "CORS_ALLOWED_ORIGINS", "MEMBER_NUMBER_PATTERN",
 	}, wechatPayNames...)
 }

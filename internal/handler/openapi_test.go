@@ -22,7 +22,7 @@ import (
 func allRoutes(t *testing.T) *gin.Engine {
 	t.Helper()
 	h := New(Deps{
-		JWT: auth.NewJWT("0123456789abcdef0123456789abcdef", nil), Events: &service.Events{},
+		JWT: auth.NewJWT("0123456789abcdef0123456789abcdef", nil), Events: &service.Events{}, Members: &service.Members{},
 		Metrics: metrics.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	return h.(*gin.Engine)

@@ -27,7 +27,9 @@ type Deps struct {
 	// Stocks, when set, serves the 商家券 stock routes; nil: WeChat Pay is
 	// not configured and they answer 404.
 	Stocks *service.Stocks
-	JWT    *auth.JWT
+	// Members, when set, serves member cards (会员卡).
+	Members *service.Members
+	JWT     *auth.JWT
 	// Limiter bounds card-ext and decrypt per openid and the logins per client
 	// IP; nil: no limit.
 	Limiter *ratelimit.Limiter
@@ -53,6 +55,7 @@ type handlers struct {
 	images     *service.Images
 	events     *service.Events
 	stocks     *service.Stocks
+	members    *service.Members
 	ready      []ReadyCheck
 	limiter    *ratelimit.Limiter
 	log        *slog.Logger
@@ -61,7 +64,7 @@ type handlers struct {
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
-	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, redemption: d.Redemption, images: d.Images, events: d.Events, stocks: d.Stocks, ready: d.Ready, limiter: d.Limiter, log: d.Log}
+	h := &handlers{members: d.Members, auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, redemption: d.Redemption, images: d.Images, events: d.Events, stocks: d.Stocks, ready: d.Ready, limiter: d.Limiter, log: d.Log}
 	r := gin.New()
 	// ClientIP (login throttling and limits) sees users behind the load
 	// balancers in TRUSTED_PROXIES; config validated them, so a failure here
@@ -124,6 +127,17 @@ func New(d Deps) http.Handler {
 	adm.PATCH("/stocks/:stock_id", admin, h.audited("stock.update"), pay, h.modifyStock)
 	adm.POST("/stocks/:stock_id/budget", admin, h.audited("stock.budget"), pay, h.changeStockBudget)
 	adm.PUT("/wechatpay/callback", admin, h.audited("wechatpay.callback"), pay, h.setWeChatPayCallback)
+	if d.Members != nil {
+		api.POST("/members/activate", user, h.activateMember)
+		api.GET("/me/memberships", user, h.myMemberships)
+		api.GET("/members/activation-url", user, h.activationURL)
+		adm.PUT("/cards/:card_id/activation-form", admin, h.audited("card.activation_form"), h.setActivationForm)
+		adm.GET("/cards/:card_id/members", admin, h.listMembers)
+		adm.GET("/members/:code", clerk, h.getMember)
+		adm.POST("/members/:code/bonus", clerk, h.audited("member.bonus"), h.changeLedger(service.LedgerBonus))
+		adm.POST("/members/:code/balance", clerk, h.audited("member.balance"), h.changeLedger(service.LedgerBalance))
+		adm.GET("/members/:code/ledger", admin, h.memberLedger)
+	}
 
 	if d.Events != nil {
 		r.GET("/wechat/callback", h.verifyCallbackURL)

@@ -99,7 +99,7 @@ var cardTypeRules = map[string][]fieldRule{
 	"DISCOUNT":       {{"discount", valInt, 0, true, false}},
 	"GIFT":           {{"gift", valString, 3072, true, true}},
 	"GENERAL_COUPON": {{"default_detail", valString, 3072, true, true}},
-	cardTypeMember:   {{"prerogative", valString, 3072, true, true}},
+	cardTypeMember:   memberCardRules, // cardrules_member.go
 }
 
 var cardCodeTypes = map[string]bool{
@@ -588,6 +588,8 @@ func checkTypeValues(cardType string, obj *jsonValue) error {
 		if n, _ := normalizedInt(obj.get("discount")); n < 1 || n > 99 {
 			return Invalid("discount", "discount is the percentage off and must be 1 … 99 (30 means pay 70%%), got %d", n)
 		}
+	case cardTypeMember:
+		return checkMemberCard(obj)
 	}
 	return nil
 }

@@ -19,6 +19,9 @@ const (
 	EventCardSkuRemind    = "card_sku_remind"
 	EventUserViewCard     = "user_view_card"
 	EventUserEnterSession = "user_enter_session_from_card"
+	// Member cards (members_events.go).
+	EventSubmitMemberForm = "submit_membercard_user_info"
+	EventUpdateMemberCard = "update_member_card"
 )
 
 // PushedEvent is an event the provider pushed, decoded.
@@ -47,6 +50,7 @@ type Events struct {
 	events  EventStore
 	codes   CodeStore
 	cards   CardStore
+	members MemberEvents // nil: member events are only recorded
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -117,6 +121,8 @@ func (s *Events) apply(ctx context.Context, e PushedEvent) error {
 		return s.soldOut(ctx, e)
 	case EventUserViewCard, EventUserEnterSession:
 		return nil // counted by recording the event
+	case EventSubmitMemberForm, EventUpdateMemberCard:
+		return s.memberEvent(ctx, e)
 	default:
 		s.log.InfoContext(ctx, "event not handled", "event", e.Type, "card_id", e.CardID)
 		return nil

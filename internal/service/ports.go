@@ -304,3 +304,49 @@ type StockProvider interface {
 	// SetCallback sets the merchant's notification URL.
 	SetCallback(ctx context.Context, notifyURL string) (CouponCallback, error)
 }
+
+// MemberProvider is the platform's member-card API (WeChat card/membercard/*).
+// Errors as for CardProvider.
+type MemberProvider interface {
+	// ActivateMember activates a held member card with its number and opening values.
+	ActivateMember(ctx context.Context, a MemberActivation) error
+	// ActivationForm reads the form the user submitted behind an activate_ticket.
+	ActivationForm(ctx context.Context, ticket string) (MemberForm, error)
+	// SetActivationForm sets the one-click activation form of a card.
+	SetActivationForm(ctx context.Context, cardID string, form []byte) error
+	// ActivationURL is the 开卡组件's address of a one-click card, decoded.
+	ActivationURL(ctx context.Context, cardID, outerStr string) (ActivationURL, error)
+	// PushTotals sends a member's absolute totals; a repeat changes nothing.
+	PushTotals(ctx context.Context, p TotalsPush) (MemberTotals, error)
+	// MemberInfo reads the member as the platform holds it.
+	MemberInfo(ctx context.Context, cardID, code string) (ProviderMember, error)
+}
+
+// MemberStore keeps members and their ledger (points and stored value).
+type MemberStore interface {
+	// CreateMember inserts m with its opening ledger entries; when (card, code)
+	// exists it returns the stored member and created false. A membership
+	// number taken on the card is ErrConflict.
+	CreateMember(ctx context.Context, m Member, opening []LedgerEntry) (stored Member, created bool, err error)
+	// GetMember returns ErrNotFound for an unknown member.
+	GetMember(ctx context.Context, cardID, code string) (Member, error)
+	// SetMemberForm replaces a member's form answers.
+	SetMemberForm(ctx context.Context, cardID, code string, f MemberForm) error
+	ListMembers(ctx context.Context, cardID string, offset, count int) ([]Member, int64, error)
+	// ListMembersByOpenID returns an openid's members with the card title.
+	ListMembersByOpenID(ctx context.Context, openid string) ([]Member, error)
+	// AddLedgerEntry applies e.Delta to the member's e.Kind total and records e
+	// as pending, serialised per member. When e.RequestID is recorded already
+	// it changes nothing and returns that entry with existing true. A total
+	// that would go below zero is ErrBelowZero; an unknown member ErrNotFound.
+	AddLedgerEntry(ctx context.Context, e LedgerEntry) (stored LedgerEntry, existing bool, err error)
+	// PendingTotals returns, read together, the member and its pending entries
+	// in id order.
+	PendingTotals(ctx context.Context, cardID, code string) (Member, []LedgerEntry, error)
+	// MarkApplied marks the member's pending entries up to id applied.
+	MarkApplied(ctx context.Context, cardID, code string, upTo int64) error
+	// GetLedgerEntry returns ErrNotFound when there is no such entry of the member.
+	GetLedgerEntry(ctx context.Context, cardID, code string, id int64) (LedgerEntry, error)
+	// ListLedger returns a member's entries newest first and their number.
+	ListLedger(ctx context.Context, cardID, code string, offset, count int) ([]LedgerEntry, int64, error)
+}

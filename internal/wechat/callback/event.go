@@ -51,6 +51,10 @@ type Event struct {
 
 	// card_sku_remind
 	Detail string
+
+	// update_member_card (§13.10): the changes, points and fen
+	ModifyBonus   int64
+	ModifyBalance int64
 }
 
 // eventField is one field of Event on the wire.

@@ -125,7 +125,7 @@ func TestParseEventTolerates(t *testing.T) {
 			callback.Event{MsgType: "event", Event: "user_del_card", CreateTime: 42}},
 		{"empty integers", `<xml><MsgType>event</MsgType><Event>user_get_card</Event><OuterId></OuterId><IsGiveByFriend> </IsGiveByFriend></xml>`,
 			callback.Event{MsgType: "event", Event: "user_get_card"}},
-		{"unknown fields, nested ones too", `<xml><MsgType>event</MsgType><Event>update_member_card</Event><ModifyBonus>3</ModifyBonus><Extra><A><B>1</B></A></Extra><Extra/></xml>`,
+		{"unknown fields, nested ones too", `<xml><MsgType>event</MsgType><Event>update_member_card</Event><NotAField>3</NotAField><Extra><A><B>1</B></A></Extra><Extra/></xml>`,
 			callback.Event{MsgType: "event", Event: "update_member_card"}},
 		{"fields in any order", `<xml><Event>user_del_card</Event><UserCardCode>1</UserCardCode><MsgType>event</MsgType></xml>`,
 			callback.Event{MsgType: "event", Event: "user_del_card", UserCardCode: "1"}},

@@ -101,6 +101,9 @@ func (c *call) cardCreate() any {
 	if err != nil {
 		return err
 	}
+	if err := c.e.checkMemberCreate(def); err != nil {
+		return err
+	}
 	return c.locked(func(st *state) any {
 		id := c.e.newCardID()
 		for st.cards[id] != nil {

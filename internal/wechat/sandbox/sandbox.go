@@ -15,7 +15,8 @@
 // cards.go and carddef.go (card templates), codes.go (user codes),
 // review.go (review timers), addcard.go and cardext.go (wx.addCard and its
 // signature), driver.go (sandbox/* endpoints), pushes.go (event push to the
-// callback URL), faults.go, media.go, errors.go.
+// callback URL), faults.go, media.go, errors.go, members*.go (member
+// cards: activation, one-click form, points and balance).
 package sandbox
 
 import (
@@ -79,6 +80,11 @@ type Options struct {
 	// WeChat's); nil: one with this Logger and clock, whose merchant's appid
 	// is MiniAppID, with AppID bound too.
 	Pay *paysandbox.Emulator
+	// Member cards (members*.go). NoStoredValue and NoBonus take the
+	// account's stored-value and points permissions away (43010, 43011 on
+	// card/create); NoMemberUpdatePush stops the update_member_card push
+	// after updateuser.
+	NoStoredValue, NoBonus, NoMemberUpdatePush bool
 }
 
 // Emulator is the WeChat emulator, an http.Handler. All state is in memory
@@ -94,6 +100,8 @@ type Emulator struct {
 	routes                   map[string]route
 	px                       *pusher // configuration fixed; its worker fields under mu
 	pay                      *paysandbox.Emulator
+	noStoredValue, noBonus   bool
+	noMemberUpdatePush       bool
 
 	mu sync.Mutex
 	st *state
@@ -113,6 +121,12 @@ type state struct {
 	calls        map[string]int
 	faults       map[string][]*fault
 	reviewTimers map[string]*time.Timer // card id → its pending review (review.go)
+
+	// Member cards (members*.go).
+	members    map[*userCode]*member // follows a code through re-keying and gifts
+	forms      map[string]*userFormRequest
+	tickets    map[string]*activateTicket
+	encCardIDs map[string]string
 
 	// Event push (pushes.go).
 	px           *pusher
@@ -137,6 +151,10 @@ func newState(px *pusher) *state {
 		nonces:       map[string]map[string]bool{},
 		calls:        map[string]int{},
 		faults:       map[string][]*fault{},
+		members:      map[*userCode]*member{},
+		forms:        map[string]*userFormRequest{},
+		tickets:      map[string]*activateTicket{},
+		encCardIDs:   map[string]string{},
 	}
 }
 
@@ -151,6 +169,8 @@ func New(opts Options) *Emulator {
 		now:           opts.Now,
 		reviewDelay:   opts.ReviewDelay,
 		log:           opts.Logger,
+
+		noStoredValue: opts.NoStoredValue, noBonus: opts.NoBonus, noMemberUpdatePush: opts.NoMemberUpdatePush,
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -237,6 +257,14 @@ func (e *Emulator) routeTable() map[string]route {
 		"sandbox/gift-card":   driver(post, (*call).sandboxGiftCard),
 		"sandbox/pushes":      driver(get, (*call).sandboxPushes),
 		"sandbox/repush":      driver(post, (*call).sandboxRepush),
+		// members*.go
+		"card/membercard/activate":             wx(post, true, (*call).membercardActivate),
+		"card/membercard/activateuserform/set": wx(post, true, (*call).membercardUserFormSet),
+		"card/membercard/activatetempinfo/get": wx(post, true, (*call).membercardTempInfo),
+		"card/membercard/activate/geturl":      wx(post, true, (*call).membercardGetURL),
+		"card/membercard/updateuser":           wx(post, true, (*call).membercardUpdateUser),
+		"card/membercard/userinfo/get":         wx(post, true, (*call).membercardUserInfo),
+		"sandbox/member-form":                  driver(post, (*call).sandboxMemberForm),
 	}
 }
 

@@ -1,0 +1,99 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wxcoupon/coupon/internal/service"
+	"github.com/wxcoupon/coupon/internal/store"
+	"github.com/wxcoupon/coupon/internal/testenv"
+)
+
+func TestMembersMySQL(t *testing.T) {
+	t.Parallel()
+	testMembers(t, openMigrated(t, store.Config{MySQLDSN: testenv.MySQLDSN(t)}))
+}
+
+func TestMembersSQLite(t *testing.T) {
+	t.Parallel()
+	testMembers(t, openMigrated(t, store.Config{SQLitePath: filepath.Join(t.TempDir(), "coupon.db")}))
+}
+
+func testMembers(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	at := time.Now()
+	m := service.Member{CardID: "pMember", Code: "100000000001", OpenID: "oAlice", MembershipNumber: "100000000001", Bonus: 10,
+		Form: service.MemberForm{Fields: []service.FormField{{Name: "USER_FORM_INFO_FLAG_MOBILE", Value: "138"}}}, ActivatedAt: at}
+	opening := []service.LedgerEntry{{RequestID: "activation:bonus", Kind: service.LedgerBonus, Delta: 10, Total: 10, Status: service.LedgerApplied}}
+	got, created, err := s.CreateMember(ctx, m, opening)
+	if err != nil || !created || got.Bonus != 10 || len(got.Form.Fields) != 1 {
+		t.Fatalf("CreateMember = %+v, %v, %v", got, created, err)
+	}
+	again := m
+	again.Bonus = 99
+	if got, created, err := s.CreateMember(ctx, again, nil); err != nil || created || got.Bonus != 10 {
+		t.Fatalf("CreateMember again = %+v, %v, %v; want the stored member", got, created, err)
+	}
+	other := m
+	other.Code = "100000000002"
+	if _, _, err := s.CreateMember(ctx, other, nil); !errors.Is(err, service.ErrConflict) {
+		t.Errorf("a taken membership number: %v, want ErrConflict", err)
+	}
+
+	// 32 concurrent changes, each sent twice: each applied once.
+	var wg sync.WaitGroup
+	for i := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e := service.LedgerEntry{CardID: m.CardID, Code: m.Code, RequestID: fmt.Sprintf("r%d", i%32), Kind: service.LedgerBalance,
+				Delta: int64(i%32 + 1), Status: service.LedgerPending}
+			if _, _, err := s.AddLedgerEntry(ctx, e); err != nil {
+				t.Errorf("AddLedgerEntry %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	mem, pending, err := s.PendingTotals(ctx, m.CardID, m.Code)
+	if err != nil || mem.Balance != 32*33/2 || len(pending) != 32 || mem.Bonus != 10 {
+		t.Fatalf("PendingTotals = %+v, %d pending, %v", mem, len(pending), err)
+	}
+	var sum int64
+	for _, e := range pending {
+		sum += e.Delta
+	}
+	if sum != mem.Balance {
+		t.Errorf("ledger sum %d, balance %d", sum, mem.Balance)
+	}
+	if _, _, err := s.AddLedgerEntry(ctx, service.LedgerEntry{CardID: m.CardID, Code: m.Code, RequestID: "too-much",
+		Kind: service.LedgerBalance, Delta: -mem.Balance - 1, Status: service.LedgerPending}); !errors.Is(err, service.ErrBelowZero) {
+		t.Errorf("a charge beyond the balance: %v, want ErrBelowZero", err)
+	}
+	if _, _, err := s.AddLedgerEntry(ctx, service.LedgerEntry{CardID: m.CardID, Code: "nobody", RequestID: "x",
+		Kind: service.LedgerBonus, Delta: 1}); !errors.Is(err, service.ErrNotFound) {
+		t.Errorf("unknown member: %v, want ErrNotFound", err)
+	}
+	if err := s.MarkApplied(ctx, m.CardID, m.Code, pending[9].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, pending, _ := s.PendingTotals(ctx, m.CardID, m.Code); len(pending) != 22 {
+		t.Errorf("%d pending after marking 10, want 22", len(pending))
+	}
+	entries, total, err := s.ListLedger(ctx, m.CardID, m.Code, 0, 5)
+	if err != nil || total != 33 || len(entries) != 5 || entries[0].ID < entries[1].ID {
+		t.Errorf("ListLedger = %d entries of %d, %v", len(entries), total, err)
+	}
+	mine, err := s.ListMembersByOpenID(ctx, "oAlice")
+	if err != nil || len(mine) != 1 {
+		t.Errorf("ListMembersByOpenID = %+v, %v", mine, err)
+	}
+	list, n, err := s.ListMembers(ctx, m.CardID, 0, 10)
+	if err != nil || n != 1 || len(list) != 1 {
+		t.Errorf("ListMembers = %+v, %d, %v", list, n, err)
+	}
+}
