@@ -109,8 +109,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if err != nil {
 			return fmt.Errorf("bootstrap admin: %w", err)
 		}
+		// ADMIN_PASSWORD only creates the account: an existing one keeps the
+		// password, role and state it was given through the API.
 		if created {
 			log.Info("bootstrap admin created", "username", adminUser)
+		} else {
+			log.Info("bootstrap admin exists: left unchanged (ADMIN_PASSWORD is used only to create it)", "username", adminUser)
 		}
 	}
 

@@ -23,10 +23,14 @@ var ErrInvalidToken = errors.New("invalid token")
 type Principal struct {
 	Subject string // openid for users, username for admins and clerks
 	Role    service.Role
+	// Version is the merchant account's token version the token was issued
+	// under (0 for users); the service compares it with the account's.
+	Version int64
 }
 
 type claims struct {
-	Role service.Role `json:"role"`
+	Role    service.Role `json:"role"`
+	Version int64        `json:"ver,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -62,15 +66,17 @@ func NewJWT(secret string, now func() time.Time) *JWT {
 	}
 }
 
-// Issue signs a token for subject with role and reports its lifetime.
-func (j *JWT) Issue(subject string, role service.Role) (string, time.Duration, error) {
+// Issue signs a token for subject with role and the account's token version,
+// and reports its lifetime.
+func (j *JWT) Issue(subject string, role service.Role, version int64) (string, time.Duration, error) {
 	ttl := j.adminTTL
 	if role == service.RoleUser {
 		ttl = j.userTTL
 	}
 	now := j.now()
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims{
-		Role: role,
+		Role:    role,
+		Version: version,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    issuer,
 			Subject:   subject,
@@ -99,7 +105,7 @@ func (j *JWT) Verify(token string) (Principal, error) {
 	if c.Subject == "" || !c.Role.Valid() {
 		return Principal{}, fmt.Errorf("%w: missing subject or unknown role", ErrInvalidToken)
 	}
-	p := Principal{Subject: c.Subject, Role: c.Role}
+	p := Principal{Subject: c.Subject, Role: c.Role, Version: c.Version}
 	// Expiry is required by the parser; a token with a future nbf was refused.
 	j.verified.put(token, p, c.ExpiresAt.Time, now)
 	return p, nil

@@ -20,7 +20,7 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 	t.Parallel()
 	j := auth.NewJWT(secret, nil)
 	for _, role := range []service.Role{service.RoleUser, service.RoleAdmin, service.RoleClerk} {
-		tok, ttl, err := j.Issue("sub-"+string(role), role)
+		tok, ttl, err := j.Issue("sub-"+string(role), role, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func TestNonCanonicalSignatureRefused(t *testing.T) {
 	t.Parallel()
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 	j := auth.NewJWT(secret, nil)
-	tok, _, err := j.Issue("oUser", service.RoleUser)
+	tok, _, err := j.Issue("oUser", service.RoleUser, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -19,7 +20,7 @@ type Session struct {
 	Role      Role
 }
 
-// Auth signs in mini-program users and merchants.
+// Auth signs in mini-program users and merchants and manages merchant accounts.
 type Auth struct {
 	mini   MiniProgramAuth
 	admins AdminStore
@@ -30,12 +31,14 @@ type Auth struct {
 	// dummyHash keeps a login for an unknown user as slow as one with a wrong
 	// password, so timing does not tell which usernames exist.
 	dummyHash []byte
+	sessions  sessions
+	now       func() time.Time
 }
 
 // NewAuth wires the sign-in logic.
 func NewAuth(mini MiniProgramAuth, admins AdminStore, tokens TokenIssuer, logins Throttle, log *slog.Logger) *Auth {
 	h, _ := bcrypt.GenerateFromPassword([]byte("not-a-password"), bcrypt.DefaultCost)
-	return &Auth{mini: mini, admins: admins, tokens: tokens, logins: logins, log: log, dummyHash: h}
+	return &Auth{mini: mini, admins: admins, tokens: tokens, logins: logins, log: log, dummyHash: h, now: time.Now}
 }
 
 // UserLogin exchanges a wx.login code for a user token.
@@ -48,7 +51,7 @@ func (a *Auth) UserLogin(ctx context.Context, loginCode string) (Session, error)
 	if err != nil {
 		return Session{}, fmt.Errorf("user login: %w", err)
 	}
-	return a.issue(openid, RoleUser)
+	return a.issue(openid, RoleUser, 0)
 }
 
 // AdminLogin checks a merchant's password and returns a token for their role.
@@ -72,10 +75,13 @@ func (a *Auth) AdminLogin(ctx context.Context, username, password, clientIP stri
 	case err != nil:
 		return Session{}, fmt.Errorf("admin login %s: %w", username, err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil || u.Disabled {
 		return Session{}, a.loginFailed(ctx, keys)
 	}
-	return a.issue(u.Username, u.Role)
+	if err := a.admins.RecordLogin(ctx, u.Username, a.now()); err != nil {
+		a.log.WarnContext(ctx, "last login not recorded", "username", u.Username, "err", err)
+	}
+	return a.issue(u.Username, u.Role, u.TokenVersion)
 }
 
 func (a *Auth) checkThrottle(ctx context.Context, keys []string) error {
@@ -108,6 +114,8 @@ func (a *Auth) loginFailed(ctx context.Context, keys []string) error {
 }
 
 // EnsureAdmin creates the bootstrap admin unless that username exists already.
+// An existing account is left exactly as it is (password, role, disabled): the
+// accounts are managed through the API, and a restart must not undo that.
 func (a *Auth) EnsureAdmin(ctx context.Context, username, password string) (bool, error) {
 	if _, err := a.admins.GetAdmin(ctx, username); err == nil {
 		return false, nil
@@ -128,8 +136,8 @@ func (a *Auth) EnsureAdmin(ctx context.Context, username, password string) (bool
 	return true, nil
 }
 
-func (a *Auth) issue(subject string, role Role) (Session, error) {
-	tok, ttl, err := a.tokens.Issue(subject, role)
+func (a *Auth) issue(subject string, role Role, version int64) (Session, error) {
+	tok, ttl, err := a.tokens.Issue(subject, role, version)
 	if err != nil {
 		return Session{}, err
 	}
