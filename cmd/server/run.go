@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wxcoupon/coupon/internal/auth"
+	"github.com/wxcoupon/coupon/internal/cache"
 	"github.com/wxcoupon/coupon/internal/config"
 	"github.com/wxcoupon/coupon/internal/handler"
 	"github.com/wxcoupon/coupon/internal/metrics"
@@ -96,8 +97,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("wechat client: %w", err)
 	}
 	provider := wxcard.New(wx, nil)
-	tokens := auth.NewJWT(cfg.JWTSecret, nil)
-	logins := ratelimit.NewFailures(kv, 10, 15*time.Minute, nil)
+	tokens := auth.NewJWT(cfg.JWTSecret, nil, cfg.JWTSecretPrevious)
+	// Limits count in the shared cache and, while it fails, in process:
+	// they never switch off with Redis.
+	limits := ratelimit.NewFallback(kv, cache.NewMemory(), log.With("component", "ratelimit"), nil)
+	logins := ratelimit.NewFailures(limits, service.LoginFailureLimit, service.LoginWindow, nil)
 	authSvc := service.NewAuth(provider, st, tokens, logins, log)
 
 	adminUser, adminPassword := cfg.AdminUsername, cfg.AdminPassword
@@ -143,7 +147,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Images:     service.NewImages(provider),
 		Events:     events,
 		JWT:        tokens,
-		Limiter:    ratelimit.New(kv, cfg.RateLimitPerMinute, nil),
+		Limiter:    ratelimit.New(limits, cfg.RateLimitPerMinute, nil),
 		Ready: []handler.ReadyCheck{
 			{Name: "store", Check: st.Ping},
 			{Name: "cache", Check: kv.Ping},

@@ -208,9 +208,11 @@ type AuditStore interface {
 	ListAudit(ctx context.Context, offset, count int) ([]AuditEntry, error)
 }
 
-// Throttle blocks keys (a username, an IP) after too many failures.
+// Throttle blocks keys (a username and client IP pair) after too many
+// failures, and counts failures of others (a username) to slow them down.
 type Throttle interface {
 	Blocked(ctx context.Context, key string) (bool, time.Duration, error)
+	Count(ctx context.Context, key string) (int64, error)
 	Fail(ctx context.Context, key string) error
 }
 
