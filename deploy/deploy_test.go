@@ -50,7 +50,7 @@ var required = []string{
 // secretNames are the variables whose values are secrets: never a literal in
 // compose, never in a ConfigMap.
 var secretNames = []string{
-	"WECHAT_APP_SECRET", "WECHAT_MINIAPP_SECRET", "JWT_SECRET", "MYSQL_DSN",
+	"WECHAT_APP_SECRET", "WECHAT_MINIAPP_SECRET", "JWT_SECRET", "JWT_SECRET_PREVIOUS", "MYSQL_DSN",
 	"WECHAT_CALLBACK_TOKEN", "WECHAT_ENCODING_AES_KEY", "ADMIN_PASSWORD",
 	"MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD",
 }

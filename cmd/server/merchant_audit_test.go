@@ -22,7 +22,7 @@ func TestMerchantAuditTrail(t *testing.T) {
 	m := startMerchant(t, "", nil)
 	// Real logins here: the audit names who signed in.
 	m.admin = m.adminLogin(t, prodAdminUser, prodAdminPassword)
-	m.clerk = m.newClerk(t, clerkUser, clerkPassword)
+	m.clerk, _ = merchantLogin(t, m.server, clerkUser, clerkPassword) // startMerchant created the account
 	card := m.createCard(t, m.admin, nil)
 	custom := m.createCard(t, m.admin, map[string]any{"use_custom_code": true, "title": "自定义码券"})
 	user := m.userLogin(t, "oAudited")

@@ -435,8 +435,8 @@ func TestConcurrentConsumeOnce(t *testing.T) {
 				}
 				servers = append(servers, startServer(t, e))
 			}
-			m := &merchant{server: servers[0],
-				admin: mintToken(t, prodAdminUser, service.RoleAdmin), clerk: mintToken(t, clerkUser, service.RoleClerk)}
+			m := &merchant{server: servers[0], admin: mintToken(t, prodAdminUser, service.RoleAdmin)}
+			m.clerk = m.addClerk(t)
 			card := m.createCard(t, m.admin, nil)
 			user := m.userLogin(t, "oRush")
 			code := m.receive(t, user, "oRush", card, "")

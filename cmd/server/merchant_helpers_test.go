@@ -63,15 +63,25 @@ func startMerchant(t *testing.T, wx string, extra map[string]string) *merchant {
 	for k, v := range extra {
 		env[k] = v
 	}
-	return &merchant{server: startServer(t, env),
-		admin: mintToken(t, prodAdminUser, service.RoleAdmin), clerk: mintToken(t, clerkUser, service.RoleClerk)}
+	m := &merchant{server: startServer(t, env), admin: mintToken(t, prodAdminUser, service.RoleAdmin)}
+	m.clerk = m.addClerk(t)
+	return m
+}
+
+// addClerk creates the clerk account clerkUser (merchant tokens are checked
+// against their account) and returns a token minted for it.
+func (m *merchant) addClerk(t *testing.T) string {
+	t.Helper()
+	mustStatus(t, call(t, "POST", m.base+"/admin/v1/users", m.admin,
+		map[string]string{"username": clerkUser, "password": clerkPassword, "role": "clerk"}), 201)
+	return mintToken(t, clerkUser, service.RoleClerk)
 }
 
 // mintToken is a token for subject in role, signed as the servers of
 // productionEnv sign them.
 func mintToken(t *testing.T, subject string, role service.Role) string {
 	t.Helper()
-	tok, _, err := auth.NewJWT(testJWTSecret, nil).Issue(subject, role)
+	tok, _, err := auth.NewJWT(testJWTSecret, nil).Issue(subject, role, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wxcoupon/coupon/internal/auth"
+	"github.com/wxcoupon/coupon/internal/cache"
 	"github.com/wxcoupon/coupon/internal/config"
 	"github.com/wxcoupon/coupon/internal/handler"
 	"github.com/wxcoupon/coupon/internal/metrics"
@@ -101,8 +102,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("wechat client: %w", err)
 	}
 	provider := wxcard.New(wx, nil)
-	tokens := auth.NewJWT(cfg.JWTSecret, nil)
-	logins := ratelimit.NewFailures(kv, 10, 15*time.Minute, nil)
+	tokens := auth.NewJWT(cfg.JWTSecret, nil, cfg.JWTSecretPrevious)
+	// Limits count in the shared cache and, while it fails, in process:
+	// they never switch off with Redis.
+	limits := ratelimit.NewFallback(kv, cache.NewMemory(), log.With("component", "ratelimit"), nil)
+	logins := ratelimit.NewFailures(limits, service.LoginFailureLimit, service.LoginWindow, nil)
 	authSvc := service.NewAuth(provider, st, tokens, logins, log)
 
 	adminUser, adminPassword := cfg.AdminUsername, cfg.AdminPassword
@@ -114,8 +118,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if err != nil {
 			return fmt.Errorf("bootstrap admin: %w", err)
 		}
+		// ADMIN_PASSWORD only creates the account: an existing one keeps the
+		// password, role and state it was given through the API.
 		if created {
 			log.Info("bootstrap admin created", "username", adminUser)
+		} else {
+			log.Info("bootstrap admin exists: left unchanged (ADMIN_PASSWORD is used only to create it)", "username", adminUser)
 		}
 	}
 
@@ -166,7 +174,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Stocks:     stocks,
 		Members:    members,
 		JWT:        tokens,
-		Limiter:    ratelimit.New(kv, cfg.RateLimitPerMinute, nil),
+		Limiter:    ratelimit.New(limits, cfg.RateLimitPerMinute, nil),
 		Ready:      readiness(st, kv, wx, wxUp),
 
 		Metrics: m,

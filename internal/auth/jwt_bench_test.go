@@ -16,7 +16,7 @@ var benchPrincipalSink auth.Principal
 // parse and verify a valid HS256 user token.
 func BenchmarkJWTVerify(b *testing.B) {
 	j := auth.NewJWT(benchJWTSecret, nil)
-	tok, _, err := j.Issue("oFS7Fjl0WsZ9AMZqrI80nbIq8xrA", service.RoleUser)
+	tok, _, err := j.Issue("oFS7Fjl0WsZ9AMZqrI80nbIq8xrA", service.RoleUser, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func BenchmarkJWTVerify(b *testing.B) {
 // shared verifier, as in the server).
 func BenchmarkJWTVerifyParallel(b *testing.B) {
 	j := auth.NewJWT(benchJWTSecret, nil)
-	tok, _, err := j.Issue("oFS7Fjl0WsZ9AMZqrI80nbIq8xrA", service.RoleUser)
+	tok, _, err := j.Issue("oFS7Fjl0WsZ9AMZqrI80nbIq8xrA", service.RoleUser, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func BenchmarkJWTIssue(b *testing.B) {
 	j := auth.NewJWT(benchJWTSecret, nil)
 	b.ReportAllocs()
 	for b.Loop() {
-		tok, _, err := j.Issue("oFS7Fjl0WsZ9AMZqrI80nbIq8xrA", service.RoleUser)
+		tok, _, err := j.Issue("oFS7Fjl0WsZ9AMZqrI80nbIq8xrA", service.RoleUser, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -72,7 +72,7 @@ func BenchmarkJWTVerifyFirstSight(b *testing.B) {
 	const n = 4096
 	toks := make([]string, n)
 	for i := range toks {
-		tok, _, err := j.Issue(fmt.Sprintf("oFS7Fjl0WsZ9AMZqrI80nbIq%04d", i), service.RoleUser)
+		tok, _, err := j.Issue(fmt.Sprintf("oFS7Fjl0WsZ9AMZqrI80nbIq%04d", i), service.RoleUser, 0)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -20,7 +20,7 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 	t.Parallel()
 	j := auth.NewJWT(secret, nil)
 	for _, role := range []service.Role{service.RoleUser, service.RoleAdmin, service.RoleClerk} {
-		tok, ttl, err := j.Issue("sub-"+string(role), role)
+		tok, ttl, err := j.Issue("sub-"+string(role), role, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +50,7 @@ func TestVerifyRefuses(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	j := auth.NewJWT(secret, func() time.Time { return now })
-	valid := jwt.MapClaims{"iss": "wxcoupon", "sub": "o1", "role": "admin", "exp": now.Add(time.Hour).Unix()}
+	valid := jwt.MapClaims{"iss": "wxcoupon", "sub": "o1", "role": "admin", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
 	with := func(k string, v any) jwt.MapClaims {
 		c := jwt.MapClaims{}
 		for kk, vv := range valid {
@@ -75,6 +75,19 @@ func TestVerifyRefuses(t *testing.T) {
 		{"no expiry", sign(t, jwt.SigningMethodHS256, []byte(secret), with("exp", nil))},
 		{"unknown role", sign(t, jwt.SigningMethodHS256, []byte(secret), with("role", "root"))},
 		{"other issuer", sign(t, jwt.SigningMethodHS256, []byte(secret), with("iss", "someone"))},
+		{"no iat", sign(t, jwt.SigningMethodHS256, []byte(secret), with("iat", nil))},
+		{"far-future exp", sign(t, jwt.SigningMethodHS256, []byte(secret), with("exp", now.Add(10*365*24*time.Hour).Unix()))},
+		{"admin lifetime over 8h", sign(t, jwt.SigningMethodHS256, []byte(secret), with("exp", now.Add(8*time.Hour+time.Second).Unix()))},
+		{"iat in the future", sign(t, jwt.SigningMethodHS256, []byte(secret), func() jwt.MapClaims {
+			c := with("iat", now.Add(24*time.Hour).Unix())
+			c["exp"] = now.Add(25 * time.Hour).Unix()
+			return c
+		}())},
+		{"user lifetime over 2h", sign(t, jwt.SigningMethodHS256, []byte(secret), func() jwt.MapClaims {
+			c := with("role", "user")
+			c["exp"] = now.Add(3 * time.Hour).Unix()
+			return c
+		}())},
 		{"tampered payload", good[:strings.Index(good, ".")+1] + "eyJyb2xlIjoiYWRtaW4ifQ" + good[strings.LastIndex(good, "."):]},
 		{"garbage", "not.a.jwt"},
 		{"empty", ""},
@@ -98,7 +111,7 @@ func TestNonCanonicalSignatureRefused(t *testing.T) {
 	t.Parallel()
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 	j := auth.NewJWT(secret, nil)
-	tok, _, err := j.Issue("oUser", service.RoleUser)
+	tok, _, err := j.Issue("oUser", service.RoleUser, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,5 +137,58 @@ func TestNonCanonicalSignatureRefused(t *testing.T) {
 	}
 	if _, err := j.Verify(tok); err != nil {
 		t.Errorf("Verify(canonical) after the refusals: %v", err)
+	}
+}
+
+// The lifetime cap is the role's own: a user token may live 2 hours, an
+// admin's 8, and exactly that much is accepted.
+func TestVerifyAcceptsFullLifetime(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	j := auth.NewJWT(secret, func() time.Time { return now })
+	for role, ttl := range map[string]time.Duration{"user": 2 * time.Hour, "admin": 8 * time.Hour, "clerk": 8 * time.Hour} {
+		tok := sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{
+			"iss": "wxcoupon", "sub": "s", "role": role, "iat": now.Unix(), "exp": now.Add(ttl).Unix()})
+		if _, err := j.Verify(tok); err != nil {
+			t.Errorf("%s token living %s refused: %v", role, ttl, err)
+		}
+	}
+}
+
+// Rotation: a token signed with the previous secret verifies until it
+// expires; new tokens are signed with the current one; a third secret fails.
+func TestVerifyPreviousSecret(t *testing.T) {
+	t.Parallel()
+	const previous = "the-previous-secret-the-previous-secret"
+	old := auth.NewJWT(previous, nil)
+	oldTok, _, err := old.Issue("boss", service.RoleAdmin, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated := auth.NewJWT(secret, nil, previous)
+	p, err := rotated.Verify(oldTok)
+	if err != nil {
+		t.Fatalf("token of the previous secret refused: %v", err)
+	}
+	if p.Subject != "boss" || p.Role != service.RoleAdmin || p.Version != 3 {
+		t.Errorf("principal = %+v, want boss admin version 3", p)
+	}
+	newTok, _, err := rotated.Issue("boss", service.RoleAdmin, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := auth.NewJWT(secret, nil).Verify(newTok); err != nil {
+		t.Errorf("new token not signed with the current secret: %v", err)
+	}
+	if _, err := old.Verify(newTok); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("new token verified with the previous secret alone: %v", err)
+	}
+	stranger := auth.NewJWT("a-secret-nobody-configured-here-at-all", nil)
+	strangeTok, _, _ := stranger.Issue("boss", service.RoleAdmin, 3)
+	if _, err := rotated.Verify(strangeTok); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("token of an unknown secret = %v, want ErrInvalidToken", err)
+	}
+	if _, err := auth.NewJWT(secret, nil).Verify(oldTok); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("previous secret accepted without being configured: %v", err)
 	}
 }

@@ -12,8 +12,9 @@ const maxVerified = 8192
 // verifiedTokens remembers tokens that passed Verify until they expire. A
 // client sends the same token with every request, and decoding its claims
 // was a fifth of a card-ext request's CPU (docs/benchmarks.md); the signature
-// and claims of an identical string cannot have changed, and nothing revokes
-// a token before its expiry.
+// and claims of an identical string cannot have changed. Revocation of
+// merchant tokens is not decided here: the admin routes compare the
+// remembered principal's version with the account's on every request.
 type verifiedTokens struct {
 	mu sync.RWMutex
 	m  map[string]verifiedToken

@@ -29,7 +29,7 @@ func TestRememberedTokenStillExpires(t *testing.T) {
 	start := time.Now()
 	clock := &stepClock{t: start}
 	j := auth.NewJWT(secret, clock.now)
-	tok, ttl, err := j.Issue("oUser", service.RoleUser)
+	tok, ttl, err := j.Issue("oUser", service.RoleUser, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestRememberedTokenStillExpires(t *testing.T) {
 func TestRememberedTokenDoesNotVouchForAnother(t *testing.T) {
 	t.Parallel()
 	j := auth.NewJWT(secret, nil)
-	tok, _, err := j.Issue("oUser", service.RoleUser)
+	tok, _, err := j.Issue("oUser", service.RoleUser, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestManyTokensStayVerifiable(t *testing.T) {
 	const n = 9000 // more than the verifier remembers
 	toks := make([]string, n)
 	for i := range toks {
-		tok, _, err := j.Issue(fmt.Sprintf("o%05d", i), service.RoleUser)
+		tok, _, err := j.Issue(fmt.Sprintf("o%05d", i), service.RoleUser, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,6 +32,9 @@ type Config struct {
 
 	JWTSecret          string
 	JWTSecretGenerated bool // sandbox mode made one up
+	// JWTSecretPrevious still verifies tokens (never signs): JWT_SECRET can
+	// be rotated replica by replica.
+	JWTSecretPrevious string
 
 	AdminUsername string
 	AdminPassword string
@@ -97,6 +100,7 @@ func Load(getenv func(string) string) (Config, error) {
 		CallbackToken:       get("WECHAT_CALLBACK_TOKEN", ""),
 		EncodingAESKey:      get("WECHAT_ENCODING_AES_KEY", ""),
 		JWTSecret:           getenv("JWT_SECRET"),
+		JWTSecretPrevious:   getenv("JWT_SECRET_PREVIOUS"),
 		AdminUsername:       get("ADMIN_USERNAME", ""),
 		AdminPassword:       getenv("ADMIN_PASSWORD"),
 		LogLevel:            strings.ToLower(get("LOG_LEVEL", "info")),
@@ -189,6 +193,9 @@ func Load(getenv func(string) string) (Config, error) {
 	case len(c.JWTSecret) < 32:
 		return Config{}, &Error{"JWT_SECRET", "want at least 32 bytes"}
 	}
+	if c.JWTSecretPrevious != "" && len(c.JWTSecretPrevious) < 32 {
+		return Config{}, &Error{"JWT_SECRET_PREVIOUS", "want at least 32 bytes, like JWT_SECRET"}
+	}
 	return c, nil
 }
 
@@ -211,7 +218,7 @@ func (c Config) LogAttrs() []any {
 		"wechat_miniapp_id", c.WeChatMiniAppID, "wechat_miniapp_secret", mask(c.WeChatMiniAppSecret),
 		"wechat_api_base", apiBase, "wechat_timeout", c.WeChatTimeout.String(),
 		"callback_token", mask(c.CallbackToken), "encoding_aes_key", mask(c.EncodingAESKey),
-		"jwt_secret", mask(c.JWTSecret), "admin_username", c.AdminUsername,
+		"jwt_secret", mask(c.JWTSecret), "jwt_secret_previous", mask(c.JWTSecretPrevious), "admin_username", c.AdminUsername,
 		"rate_limit_per_minute", c.RateLimitPerMinute,
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "cors_allowed_origins", strings.Join(c.CORSAllowedOrigins, ","),
 	}, c.WeChatPay.logAttrs()...)
@@ -237,7 +244,7 @@ func Names() []string {
 		"HTTP_ADDR", "MYSQL_DSN", "SQLITE_PATH", "REDIS_URL", "REDIS_KEY_PREFIX",
 		"WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_MINIAPP_ID", "WECHAT_MINIAPP_SECRET",
 		"WECHAT_API_BASE", "WECHAT_TIMEOUT", "WECHAT_CALLBACK_TOKEN", "WECHAT_ENCODING_AES_KEY",
-		"JWT_SECRET", "ADMIN_USERNAME", "ADMIN_PASSWORD", "RATE_LIMIT_PER_MINUTE", "LOG_LEVEL",
+		"JWT_SECRET", "JWT_SECRET_PREVIOUS", "ADMIN_USERNAME", "ADMIN_PASSWORD", "RATE_LIMIT_PER_MINUTE", "LOG_LEVEL",
 		"AUTO_MIGRATE", "SANDBOX", "TRUSTED_PROXIES", "CORS_ALLOWED_ORIGINS", "MEMBER_NUMBER_PATTERN",
 	}, wechatPayNames...)
 }

@@ -78,6 +78,7 @@ func TestLoadRejectsNamingTheVariable(t *testing.T) {
 		{"secret without app id", map[string]string{"WECHAT_APP_SECRET": "s"}, "WECHAT_APP_ID"},
 		{"production without jwt secret", with(prod, "JWT_SECRET", ""), "JWT_SECRET"},
 		{"production short jwt secret", with(prod, "JWT_SECRET", "short"), "JWT_SECRET"},
+		{"short previous jwt secret", with(prod, "JWT_SECRET_PREVIOUS", "short"), "JWT_SECRET_PREVIOUS"},
 		{"production without app secret", with(prod, "WECHAT_APP_SECRET", ""), "WECHAT_APP_SECRET"},
 		{"production without mini-program", with(prod, "WECHAT_MINIAPP_ID", ""), "WECHAT_MINIAPP_ID"},
 	}

@@ -75,8 +75,14 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// requireRole authenticates the bearer token and allows only the given roles.
-func requireRole(verifier *auth.JWT, roles ...service.Role) gin.HandlerFunc {
+// sessionCheck tells whether a verified merchant token has been revoked since
+// it was issued (service.Auth.CheckSession); nil on the user routes, which
+// must not read the database on every request.
+type sessionCheck func(c *gin.Context, p auth.Principal) error
+
+// requireRole authenticates the bearer token and allows only the given roles;
+// check, when set, then refuses revoked tokens.
+func requireRole(verifier *auth.JWT, check sessionCheck, roles ...service.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		const prefix = "Bearer "
 		h := c.GetHeader("Authorization")
@@ -96,6 +102,13 @@ func requireRole(verifier *auth.JWT, roles ...service.Role) gin.HandlerFunc {
 		if !allowed {
 			abort(c, service.KindForbidden, "this route is not open to role "+string(p.Role), nil)
 			return
+		}
+		if check != nil {
+			if err := check(c, p); err != nil {
+				_ = c.Error(err)
+				c.Abort()
+				return
+			}
 		}
 		c.Request = c.Request.WithContext(auth.WithPrincipal(c.Request.Context(), p))
 		c.Next()

@@ -8,9 +8,10 @@ import (
 	"github.com/wxcoupon/coupon/internal/service"
 )
 
-// limitPerUser applies the per-openid limit of one route. A cache that fails
-// lets the request through (and is logged): the limit protects WeChat quotas,
-// it must not take the service down with the cache.
+// limitPerUser applies the per-openid limit of one route. The limiter counts
+// in process while the shared cache fails (ratelimit.Fallback); an error it
+// still reports lets the request through (and is logged): the limit must not
+// take the service down.
 func (h *handlers) limitPerUser(scope string) gin.HandlerFunc {
 	return h.limit(scope, func(c *gin.Context) string { return principal(c).Subject })
 }

@@ -91,7 +91,7 @@ func New(d Deps) http.Handler {
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", h.readyz)
 
-	user := requireRole(d.JWT, service.RoleUser)
+	user := requireRole(d.JWT, nil, service.RoleUser)
 	api := r.Group("/api/v1")
 	api.POST("/auth/login", h.limitPerIP("user-login"), h.userLogin)
 	api.GET("/cards", user, h.listCards)
@@ -99,11 +99,20 @@ func New(d Deps) http.Handler {
 	api.POST("/codes/decrypt", user, h.limitPerUser("decrypt"), h.decrypt)
 	api.GET("/me/codes", user, h.myCodes)
 
-	admin := requireRole(d.JWT, service.RoleAdmin)
-	clerk := requireRole(d.JWT, service.RoleAdmin, service.RoleClerk)
+	// Merchant tokens are checked against the account (revocation), through a
+	// cache of a few seconds in the service.
+	session := func(c *gin.Context, p auth.Principal) error {
+		return d.Auth.CheckSession(c.Request.Context(), p.Subject, p.Role, p.Version)
+	}
+	admin := requireRole(d.JWT, session, service.RoleAdmin)
+	clerk := requireRole(d.JWT, session, service.RoleAdmin, service.RoleClerk)
 	adm := r.Group("/admin/v1")
 	adm.POST("/auth/login", h.limitPerIP("admin-login"), h.adminLogin)
+	adm.POST("/auth/password", clerk, h.audited("user.password"), h.changeOwnPassword)
 	adm.POST("/users", admin, h.audited("user.create"), h.createUser)
+	adm.GET("/users", admin, h.listUsers)
+	adm.PATCH("/users/:username", admin, h.audited("user.update"), h.updateUser)
+	adm.DELETE("/users/:username", admin, h.audited("user.delete"), h.deleteUser)
 	adm.GET("/audit", admin, h.listAudit)
 	adm.POST("/images", admin, h.audited("image.upload"), h.uploadImage)
 	adm.GET("/colors", admin, h.colors)

@@ -131,6 +131,19 @@ type AdminUser struct {
 	PasswordHash string
 	Role         Role
 	CreatedAt    time.Time
+	// TokenVersion is carried in the user's tokens; a token of another version
+	// has been revoked (password, role or disabled changed since).
+	TokenVersion int64
+	Disabled     bool
+	LastLoginAt  *time.Time
+}
+
+// AdminChange is a change to a merchant account; nil fields stay as they are.
+// Any change bumps the account's token version, ending its existing tokens.
+type AdminChange struct {
+	PasswordHash *string
+	Role         *Role
+	Disabled     *bool
 }
 
 // AuditEntry records one admin write.

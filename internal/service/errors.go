@@ -12,6 +12,8 @@ var (
 	// ErrUnavailable is a dependency (the database) that cannot be reached now;
 	// the same request may succeed later.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrLastAdmin is a change that would leave no active admin.
+	ErrLastAdmin = fmt.Errorf("the last active admin: %w", ErrConflict)
 )
 
 // Kind is the class of a service error; the handler maps each kind to an HTTP status.

@@ -84,6 +84,17 @@ type AdminStore interface {
 	CreateAdmin(ctx context.Context, u AdminUser) (AdminUser, error)
 	// GetAdmin returns ErrNotFound when there is no such user.
 	GetAdmin(ctx context.Context, username string) (AdminUser, error)
+	// ListAdmins returns every account, by username.
+	ListAdmins(ctx context.Context) ([]AdminUser, error)
+	// UpdateAdmin applies ch and bumps the token version in one transaction;
+	// ErrNotFound when there is no such user, ErrLastAdmin when ch would leave
+	// no active admin (checked under lock, so two concurrent calls cannot both
+	// pass).
+	UpdateAdmin(ctx context.Context, username string, ch AdminChange) (AdminUser, error)
+	// DeleteAdmin removes an account, with the same errors as UpdateAdmin.
+	DeleteAdmin(ctx context.Context, username string) error
+	// RecordLogin sets the account's last_login_at.
+	RecordLogin(ctx context.Context, username string, at time.Time) error
 }
 
 // MiniProgramAuth turns a mini-program login code (wx.login) into the user's openid.
@@ -191,7 +202,9 @@ type Holding struct {
 
 // TokenIssuer signs session tokens.
 type TokenIssuer interface {
-	Issue(subject string, role Role) (token string, ttl time.Duration, err error)
+	// Issue signs a token; version is the merchant account's token version
+	// (0 for users).
+	Issue(subject string, role Role, version int64) (token string, ttl time.Duration, err error)
 }
 
 // AuditStore keeps the audit trail.
@@ -201,9 +214,11 @@ type AuditStore interface {
 	ListAudit(ctx context.Context, offset, count int) ([]AuditEntry, error)
 }
 
-// Throttle blocks keys (a username, an IP) after too many failures.
+// Throttle blocks keys (a username and client IP pair) after too many
+// failures, and counts failures of others (a username) to slow them down.
 type Throttle interface {
 	Blocked(ctx context.Context, key string) (bool, time.Duration, error)
+	Count(ctx context.Context, key string) (int64, error)
 	Fail(ctx context.Context, key string) error
 }
 

@@ -160,11 +160,14 @@ func toCode(r codeRow, title string) service.IssuedCode {
 
 // adminRow is a row of admin_users.
 type adminRow struct {
-	ID           int64     `gorm:"column:id;primaryKey;autoIncrement"`
-	Username     string    `gorm:"column:username"`
-	PasswordHash string    `gorm:"column:password_hash"`
-	Role         string    `gorm:"column:role"`
-	CreatedAt    time.Time `gorm:"column:created_at"`
+	ID           int64      `gorm:"column:id;primaryKey;autoIncrement"`
+	Username     string     `gorm:"column:username"`
+	PasswordHash string     `gorm:"column:password_hash"`
+	Role         string     `gorm:"column:role"`
+	CreatedAt    time.Time  `gorm:"column:created_at"`
+	TokenVersion int64      `gorm:"column:token_version"`
+	Disabled     bool       `gorm:"column:disabled"`
+	LastLoginAt  *time.Time `gorm:"column:last_login_at"`
 }
 
 func (adminRow) TableName() string { return "admin_users" }
@@ -176,15 +179,24 @@ func fromAdmin(u service.AdminUser) adminRow {
 		PasswordHash: u.PasswordHash,
 		Role:         string(u.Role),
 		CreatedAt:    dbTime(u.CreatedAt),
+		TokenVersion: u.TokenVersion,
+		Disabled:     u.Disabled,
 	}
 }
 
 func toAdmin(r adminRow) service.AdminUser {
-	return service.AdminUser{
+	u := service.AdminUser{
 		ID:           r.ID,
 		Username:     r.Username,
 		PasswordHash: r.PasswordHash,
 		Role:         service.Role(r.Role),
 		CreatedAt:    r.CreatedAt.UTC(),
+		TokenVersion: r.TokenVersion,
+		Disabled:     r.Disabled,
 	}
+	if r.LastLoginAt != nil {
+		t := r.LastLoginAt.UTC()
+		u.LastLoginAt = &t
+	}
+	return u
 }

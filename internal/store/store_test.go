@@ -73,6 +73,8 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"change code", testChangeCode},
 		{"count codes", testCountCodes},
 		{"admins", testAdmins},
+		{"admin changes", testAdminChanges},
+		{"last admin under concurrent changes", testLastAdminConcurrent},
 		{"utf-8 round trip", testUTF8},
 		{"audit trail", testAudit},
 		{"audit entries cut to their columns", testAuditTruncates},
