@@ -38,7 +38,8 @@ func TestConsumeRecordedWhenTheStoreIsBack(t *testing.T) {
 		}
 		replicas = append(replicas, startServer(t, e))
 	}
-	m := &merchant{server: replicas[0], admin: mintToken(t, prodAdminUser, service.RoleAdmin), clerk: mintToken(t, clerkUser, service.RoleClerk)}
+	m := &merchant{server: replicas[0], admin: mintToken(t, prodAdminUser, service.RoleAdmin)}
+	m.clerk = m.addClerk(t)
 	other := &merchant{server: replicas[1], admin: m.admin, clerk: m.clerk}
 	card := m.createCard(t, m.admin, nil)
 	user := m.userLogin(t, "oLocked")

@@ -168,10 +168,13 @@ func TestMemberLedgerUnderFire(t *testing.T) {
 		for k, v := range env {
 			e[k] = v
 		}
-		return &merchant{server: startServer(t, e),
-			admin: mintToken(t, prodAdminUser, service.RoleAdmin), clerk: mintToken(t, clerkUser, service.RoleClerk)}
+		return &merchant{server: startServer(t, e), admin: mintToken(t, prodAdminUser, service.RoleAdmin)}
 	}
 	a, b := replica(), replica()
+	// Merchant tokens are checked against their account: the clerk is made once,
+	// in the database both replicas share.
+	a.clerk = a.addClerk(t)
+	b.clerk = a.clerk
 	cardID, alice, enc := a.newMemberHolder(t, "oLedger")
 	r := call(t, "POST", a.base+"/api/v1/members/activate", alice, map[string]any{"card_id": cardID, "encrypt_code": enc})
 	mustStatus(t, r, 200)
