@@ -130,6 +130,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		log.Warn("WECHAT_CALLBACK_TOKEN is not set: /wechat/callback is off and code records follow only the API")
 	}
 
+	// 商家券: in sandbox mode the merchant is the emulator's, served in process.
+	payBase := ""
+	if cfg.Sandbox {
+		payBase = apiBase
+	}
+	stocks, err := newStocks(cfg, payBase, st, log)
+	if err != nil {
+		return err
+	}
+
 	h := handler.New(handler.Deps{
 		Auth:       authSvc,
 		Catalogue:  service.NewCatalogue(cards.Writer(), st, provider, log, nil),
@@ -138,6 +148,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Redemption: service.NewRedemption(st, provider, kv, log, nil),
 		Images:     service.NewImages(provider),
 		Events:     events,
+		Stocks:     stocks,
 		JWT:        tokens,
 		Limiter:    ratelimit.New(kv, cfg.RateLimitPerMinute, nil),
 		Ready: []handler.ReadyCheck{

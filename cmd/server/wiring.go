@@ -42,6 +42,7 @@ Try the flow:
   USER=$(curl -s -XPOST http://%[1]s/api/v1/auth/login -d "{\"code\":\"$CODE\"}" | jq -r .token)
   curl -s -H "Authorization: Bearer $USER" http://%[1]s/api/v1/cards
 `, addr, cfg.WeChatAppID, storeDesc(cfg), user, password, cacheDesc(cfg), jwtSecretDesc(cfg))
+	printStocksHelp(w, addr, cfg)
 }
 
 func storeDesc(cfg config.Config) string {

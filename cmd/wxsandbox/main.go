@@ -1,5 +1,8 @@
-// Command wxsandbox runs the WeChat card API emulator on its own, so that
-// several service instances can share one "WeChat", as in production.
+// Command wxsandbox runs the WeChat card API emulator and, under the same
+// root, the WeChat Pay 商家券 emulator on their own, so that several service
+// instances can share one "WeChat" and one "WeChat Pay", as in production.
+// The start banner names the WeChat Pay sandbox merchant and where to get
+// its (public, test-only) keys, never the keys themselves.
 //
 //	SANDBOX_ADDR              listen address (default 127.0.0.1:9100)
 //	SANDBOX_CALLBACK_URL      where to push card events (empty: no pushes)
@@ -145,6 +148,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
 	emu := sandbox.New(opts)
+	pay := emu.Pay().Merchant()
 	srv := &http.Server{
 		Handler:           emu,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -155,9 +159,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
   mini-program:     appid %s secret %s
   event push:       %s
   review delay:     %v
-  point the service at it with WECHAT_API_BASE=http://%[1]s
+  WeChat Pay:       mchid %s, appid %s, 微信支付公钥 id %s
+                    its test keys (PEM): curl http://%[1]s/sandbox/pay/merchant
+  point the service at it with WECHAT_API_BASE=http://%[1]s and WECHATPAY_API_BASE=http://%[1]s
 `, ln.Addr(), sandbox.DefaultAppID, sandbox.DefaultAppSecret, sandbox.DefaultMiniAppID, sandbox.DefaultMiniAppSecret,
-		cfg.pushLine(), cfg.reviewDelay)
+		cfg.pushLine(), cfg.reviewDelay, pay.MchID, pay.AppID, pay.PublicKeyID)
 	log.Info("listening", "addr", ln.Addr().String(), "callback_url", cfg.callbackURL,
 		"callback_mode", cfg.mode, "review_delay", cfg.reviewDelay.String())
 

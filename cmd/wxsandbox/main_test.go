@@ -60,6 +60,27 @@ func TestRunServesAndShutsDown(t *testing.T) {
 		}
 	}
 
+	// WeChat Pay: the banner names the merchant and where its keys are,
+	// never a key; the emulator answers under the same root.
+	for _, want := range []string{"1900000001", "PUB_KEY_ID_", base + "/sandbox/pay/merchant", "WECHATPAY_API_BASE=" + base} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("stdout does not name %q: %q", want, out.String())
+		}
+	}
+	for _, secret := range []string{"PRIVATE KEY", "PUBLIC KEY", "TestAPIv3Key", "abcdefghijklmnopqrstuvwxyz012345"} {
+		if strings.Contains(out.String(), secret) {
+			t.Errorf("stdout shows a key (%q)", secret)
+		}
+	}
+	pay, err := http.Get(base + "/v3/marketing/busifavor/callbacks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay.Body.Close()
+	if pay.StatusCode != http.StatusUnauthorized || pay.Header.Get("Wechatpay-Serial") == "" {
+		t.Errorf("unsigned WeChat Pay call = %d, want a signed 401", pay.StatusCode)
+	}
+
 	resp, err := http.Get(base + "/cgi-bin/token?grant_type=client_credential&appid=wxsandbox&secret=sandbox-secret")
 	if err != nil {
 		t.Fatal(err)

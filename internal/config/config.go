@@ -44,6 +44,9 @@ type Config struct {
 	// Sandbox is true when no Official Account is configured: the server mounts the
 	// WeChat emulator and talks to it.
 	Sandbox bool
+
+	// WeChatPay is the 商家券 merchant (wechatpay.go).
+	WeChatPay WeChatPay
 }
 
 // Sandbox credentials, the same as the emulator's defaults.
@@ -130,8 +133,15 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, &Error{"ADMIN_PASSWORD", "want at least 8 characters"}
 	}
 
+	if c.WeChatPay, err = loadWeChatPay(get); err != nil {
+		return Config{}, err
+	}
+
 	c.Sandbox = c.WeChatAppID == ""
 	if c.Sandbox {
+		if !c.WeChatPay.Enabled() {
+			c.WeChatPay = SandboxWeChatPay(c.WeChatPay.Timeout)
+		}
 		if c.WeChatAppSecret != "" {
 			return Config{}, &Error{"WECHAT_APP_ID", "required when WECHAT_APP_SECRET is set"}
 		}
@@ -175,7 +185,7 @@ func (c Config) LogAttrs() []any {
 	if c.Sandbox {
 		apiBase = "in-process emulator under /sandbox/wechat/"
 	}
-	return []any{
+	return append([]any{
 		"http_addr", c.HTTPAddr, "sandbox", c.Sandbox,
 		"store", storeKind(c), "cache", cacheKind(c),
 		"wechat_app_id", c.WeChatAppID, "wechat_app_secret", mask(c.WeChatAppSecret),
@@ -184,7 +194,7 @@ func (c Config) LogAttrs() []any {
 		"callback_token", mask(c.CallbackToken), "encoding_aes_key", mask(c.EncodingAESKey),
 		"jwt_secret", mask(c.JWTSecret), "admin_username", c.AdminUsername,
 		"rate_limit_per_minute", c.RateLimitPerMinute,
-	}
+	}, c.WeChatPay.logAttrs()...)
 }
 
 func storeKind(c Config) string {
@@ -203,11 +213,11 @@ func cacheKind(c Config) string {
 
 // Names lists every environment variable Load reads, for deployment checks.
 func Names() []string {
-	return []string{
+	return append([]string{
 		"HTTP_ADDR", "MYSQL_DSN", "SQLITE_PATH", "REDIS_URL", "REDIS_KEY_PREFIX",
 		"WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_MINIAPP_ID", "WECHAT_MINIAPP_SECRET",
 		"WECHAT_API_BASE", "WECHAT_TIMEOUT", "WECHAT_CALLBACK_TOKEN", "WECHAT_ENCODING_AES_KEY",
 		"JWT_SECRET", "ADMIN_USERNAME", "ADMIN_PASSWORD", "RATE_LIMIT_PER_MINUTE", "LOG_LEVEL",
 		"AUTO_MIGRATE",
-	}
+	}, wechatPayNames...)
 }

@@ -23,7 +23,7 @@ func (h *handlers) audited(action string) gin.HandlerFunc {
 		c.Next()
 		p := principal(c)
 		target := c.GetString(ctxKeyAuditTarget)
-		for _, param := range []string{"card_id", "code"} {
+		for _, param := range []string{"card_id", "code", "stock_id"} {
 			if target == "" {
 				target = c.Param(param)
 			}

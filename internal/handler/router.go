@@ -24,7 +24,10 @@ type Deps struct {
 	Redemption *service.Redemption
 	Images     *service.Images
 	Events     *service.Events
-	JWT        *auth.JWT
+	// Stocks, when set, serves the 商家券 stock routes; nil: WeChat Pay is
+	// not configured and they answer 404.
+	Stocks *service.Stocks
+	JWT    *auth.JWT
 	// Limiter bounds card-ext and decrypt per openid and the logins per client
 	// IP; nil: no limit.
 	Limiter *ratelimit.Limiter
@@ -44,6 +47,7 @@ type handlers struct {
 	redemption *service.Redemption
 	images     *service.Images
 	events     *service.Events
+	stocks     *service.Stocks
 	ready      []ReadyCheck
 	limiter    *ratelimit.Limiter
 	log        *slog.Logger
@@ -52,7 +56,7 @@ type handlers struct {
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
-	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, redemption: d.Redemption, images: d.Images, events: d.Events, ready: d.Ready, limiter: d.Limiter, log: d.Log}
+	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, redemption: d.Redemption, images: d.Images, events: d.Events, stocks: d.Stocks, ready: d.Ready, limiter: d.Limiter, log: d.Log}
 	r := gin.New()
 	// X-Forwarded-For is trusted only from a proxy on this host; behind a load
 	// balancer, set its addresses here so ClientIP (login throttling) sees users.
@@ -103,6 +107,14 @@ func New(d Deps) http.Handler {
 	adm.POST("/codes/:code/consume", clerk, h.audited("code.consume"), h.consumeCode)
 	adm.POST("/codes/:code/unavailable", admin, h.audited("code.unavailable"), h.makeCodeUnavailable)
 	adm.PUT("/codes/:code", admin, h.audited("code.update"), h.changeCode)
+
+	pay := h.needWeChatPay
+	adm.POST("/stocks", admin, h.audited("stock.create"), pay, h.createStock)
+	adm.GET("/stocks", admin, pay, h.listStocks)
+	adm.GET("/stocks/:stock_id", admin, pay, h.getStock)
+	adm.PATCH("/stocks/:stock_id", admin, h.audited("stock.update"), pay, h.modifyStock)
+	adm.POST("/stocks/:stock_id/budget", admin, h.audited("stock.budget"), pay, h.changeStockBudget)
+	adm.PUT("/wechatpay/callback", admin, h.audited("wechatpay.callback"), pay, h.setWeChatPayCallback)
 
 	if d.Events != nil {
 		r.GET("/wechat/callback", h.verifyCallbackURL)

@@ -224,3 +224,44 @@ type EventDecoder interface {
 type CallbackQuery struct {
 	Signature, MsgSignature, Timestamp, Nonce, EncryptType, EchoStr string
 }
+
+// StockStore keeps the local catalogue of 商家券 stocks.
+type StockStore interface {
+	// UpsertStock inserts the stock or replaces the stored one with the same
+	// StockID; a replaced stock keeps its created_at, and its out_request_no
+	// when s has none. It returns ErrConflict when s's OutRequestNo belongs to
+	// another stock.
+	UpsertStock(ctx context.Context, s Stock) error
+	// GetStock returns ErrNotFound when the stock is not in the catalogue.
+	GetStock(ctx context.Context, stockID string) (Stock, error)
+	// GetStockByRequestNo finds the stock created with out_request_no; ErrNotFound
+	// when there is none.
+	GetStockByRequestNo(ctx context.Context, outRequestNo string) (Stock, error)
+	// ListStocks returns stocks newest first, filtered by status when it is not
+	// empty, and the number matching the filter.
+	ListStocks(ctx context.Context, f StockFilter) ([]Stock, int64, error)
+}
+
+// CouponCounter counts the coupons recorded for a stock.
+type CouponCounter interface {
+	CountCoupons(ctx context.Context, stockID string) (CouponCounts, error)
+}
+
+// StockProvider is the platform 商家券 stocks live on (WeChat Pay). It reports
+// failures as *Error: not_found for a stock it does not know, conflict when the
+// stock's state refuses the change, upstream_error / upstream_unavailable
+// otherwise, with the platform's code and message in the details.
+type StockProvider interface {
+	// CreateStock creates the stock; the same OutRequestNo with the same
+	// definition answers the stock already made.
+	CreateStock(ctx context.Context, def StockDefinition) (StockCreated, error)
+	// GetStock reads the stock, its state and how many coupons were sent.
+	// The platform does not report OutRequestNo.
+	GetStock(ctx context.Context, stockID string) (Stock, error)
+	// ModifyStock changes the stock's information; OutRequestNo is set.
+	ModifyStock(ctx context.Context, stockID string, patch StockPatch) error
+	// ChangeBudget changes one limit of the stock.
+	ChangeBudget(ctx context.Context, stockID string, change BudgetChange) (StockBudget, error)
+	// SetCallback sets the merchant's notification URL.
+	SetCallback(ctx context.Context, notifyURL string) (CouponCallback, error)
+}

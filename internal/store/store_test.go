@@ -75,6 +75,8 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"utf-8 round trip", testUTF8},
 		{"audit trail", testAudit},
 		{"card events", testEvents},
+		{"stocks", testStocks},
+		{"list stocks", testListStocks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -74,8 +74,10 @@ func (c *call) sandboxExpire() any {
 
 // sandboxReset is POST sandbox/reset: forget all state, pushes included:
 // pending review timers stop, queued pushes are dropped and the one in
-// flight is cancelled.
+// flight is cancelled. The WeChat Pay emulator under the same root forgets
+// its state too.
 func (c *call) sandboxReset() any {
+	c.e.pay.Reset()
 	return c.locked(func(st *state) any {
 		st.stopReviews()
 		st.stopPushes()

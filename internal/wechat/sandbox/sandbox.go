@@ -7,7 +7,9 @@
 //
 // Paths are relative to the emulator's root: the handler serves
 // /cgi-bin/token, /card/create, /sandbox/login, … and is mounted with
-// http.StripPrefix by whoever serves it.
+// http.StripPrefix by whoever serves it. WeChat Pay's paths under the same
+// root (/v3/…, /sandbox/pay/…) go to the WeChat Pay emulator
+// (internal/wechatpay/sandbox; Options.Pay, Emulator.Pay).
 //
 // One file per area: credentials.go (token, ticket, jscode2session),
 // cards.go and carddef.go (card templates), codes.go (user codes),
@@ -27,6 +29,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	paysandbox "github.com/wxcoupon/coupon/internal/wechatpay/sandbox"
 )
 
 // The credentials the emulator accepts when Options leaves them empty.
@@ -69,6 +73,12 @@ type Options struct {
 	// HTTPClient makes the pushes; nil: a client that does not follow
 	// redirects. PushTimeout bounds each attempt either way.
 	HTTPClient *http.Client
+
+	// Pay is the WeChat Pay emulator served beside this one under the same
+	// root (its /v3/… and sandbox/pay/… paths do not collide with
+	// WeChat's); nil: one with this Logger and clock, whose merchant's appid
+	// is MiniAppID, with AppID bound too.
+	Pay *paysandbox.Emulator
 }
 
 // Emulator is the WeChat emulator, an http.Handler. All state is in memory
@@ -83,6 +93,7 @@ type Emulator struct {
 	idPrefix                 string // characters 2–6 of card ids, derived from the appid (§10)
 	routes                   map[string]route
 	px                       *pusher // configuration fixed; its worker fields under mu
+	pay                      *paysandbox.Emulator
 
 	mu sync.Mutex
 	st *state
@@ -146,6 +157,14 @@ func New(opts Options) *Emulator {
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
+	}
+	e.pay = opts.Pay
+	if e.pay == nil {
+		// The merchant's appid is this emulator's mini-program, and its
+		// Official Account is bound too, so the two emulators agree.
+		e.pay = paysandbox.New(paysandbox.Options{
+			Now: opts.Now, Logger: opts.Logger, AppID: e.miniAppID, BoundAppIDs: []string{e.appID},
+		})
 	}
 	e.idPrefix = idPrefix(e.appID)
 	e.routes = e.routeTable()
@@ -230,10 +249,18 @@ type call struct {
 	now  time.Time
 }
 
-// ServeHTTP routes a request: WeChat paths are counted, then any queued fault
+// Pay is the WeChat Pay emulator this one serves beside itself.
+func (e *Emulator) Pay() *paysandbox.Emulator { return e.pay }
+
+// ServeHTTP routes a request: WeChat Pay's paths (v3/…, sandbox/pay/…) to
+// the WeChat Pay emulator; WeChat paths are counted, then any queued fault
 // is played, then method, access_token and the handler.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/")
+	if strings.HasPrefix(path, "v3/") || strings.HasPrefix(path, "sandbox/pay/") {
+		e.pay.ServeHTTP(w, r)
+		return
+	}
 	rt, found := e.routes[path]
 	if !found {
 		http.NotFound(w, r)
