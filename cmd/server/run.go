@@ -19,6 +19,7 @@ import (
 	"github.com/wxcoupon/coupon/internal/store"
 	"github.com/wxcoupon/coupon/internal/wechat"
 	"github.com/wxcoupon/coupon/internal/wechat/sandbox"
+	paysandbox "github.com/wxcoupon/coupon/internal/wechatpay/sandbox"
 	"github.com/wxcoupon/coupon/internal/wxcard"
 )
 
@@ -83,6 +84,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			Logger:        log.With("component", "wxsandbox"),
 			CallbackURL:   "http://" + loopback(ln.Addr()) + "/wechat/callback",
 			CallbackToken: cfg.CallbackToken, EncodingAESKey: cfg.EncodingAESKey,
+			// WeChat Pay's emulator pushes COUPON.SEND to this server's own callback.
+			Pay: paysandbox.New(paysandbox.Options{Logger: log.With("component", "wxpaysandbox"),
+				NotifyURL: "http://" + loopback(ln.Addr()) + "/wechatpay/callback"}),
 		})
 		apiBase = "http://" + loopback(ln.Addr()) + "/sandbox/wechat"
 	}
@@ -139,18 +143,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	coupons, couponNotify, err := newCoupons(cfg, payBase, st, kv, m, log)
+	if err != nil {
+		return err
+	}
 
 	h := handler.New(handler.Deps{
-		Auth:       authSvc,
-		Catalogue:  service.NewCatalogue(cards.Writer(), st, provider, log, nil),
-		Issuing:    service.NewIssuing(cards, st, provider, log, nil),
-		Audit:      service.NewAudit(st, log),
-		Redemption: service.NewRedemption(st, provider, kv, log, nil),
-		Images:     service.NewImages(provider),
-		Events:     events,
-		Stocks:     stocks,
-		JWT:        tokens,
-		Limiter:    ratelimit.New(kv, cfg.RateLimitPerMinute, nil),
+		Auth:         authSvc,
+		Catalogue:    service.NewCatalogue(cards.Writer(), st, provider, log, nil),
+		Issuing:      service.NewIssuing(cards, st, provider, log, nil),
+		Audit:        service.NewAudit(st, log),
+		Redemption:   service.NewRedemption(st, provider, kv, log, nil),
+		Images:       service.NewImages(provider),
+		Events:       events,
+		Stocks:       stocks,
+		Coupons:      coupons,
+		CouponNotify: notifyOpener(couponNotify),
+		JWT:          tokens,
+		Limiter:      ratelimit.New(kv, cfg.RateLimitPerMinute, nil),
 		Ready: []handler.ReadyCheck{
 			{Name: "store", Check: st.Ping},
 			{Name: "cache", Check: kv.Ping},

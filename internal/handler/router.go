@@ -27,7 +27,11 @@ type Deps struct {
 	// Stocks, when set, serves the 商家券 stock routes; nil: WeChat Pay is
 	// not configured and they answer 404.
 	Stocks *service.Stocks
-	JWT    *auth.JWT
+	// Coupons and CouponNotify, when set, serve the 商家券 coupon routes and
+	// POST /wechatpay/callback (set with Stocks).
+	Coupons      *service.Coupons
+	CouponNotify CouponNotifyOpener
+	JWT          *auth.JWT
 	// Limiter bounds card-ext and decrypt per openid and the logins per client
 	// IP; nil: no limit.
 	Limiter *ratelimit.Limiter
@@ -48,15 +52,19 @@ type handlers struct {
 	images     *service.Images
 	events     *service.Events
 	stocks     *service.Stocks
-	ready      []ReadyCheck
-	limiter    *ratelimit.Limiter
-	log        *slog.Logger
+	coupons    *service.Coupons
+	// couponNotify verifies and opens WeChat Pay's notifications.
+	couponNotify CouponNotifyOpener
+	metrics      *metrics.Metrics
+	ready        []ReadyCheck
+	limiter      *ratelimit.Limiter
+	log          *slog.Logger
 }
 
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
-	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, redemption: d.Redemption, images: d.Images, events: d.Events, stocks: d.Stocks, ready: d.Ready, limiter: d.Limiter, log: d.Log}
+	h := &handlers{auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, redemption: d.Redemption, images: d.Images, events: d.Events, stocks: d.Stocks, coupons: d.Coupons, couponNotify: d.CouponNotify, metrics: d.Metrics, ready: d.Ready, limiter: d.Limiter, log: d.Log}
 	r := gin.New()
 	// X-Forwarded-For is trusted only from a proxy on this host; behind a load
 	// balancer, set its addresses here so ClientIP (login throttling) sees users.
@@ -115,6 +123,19 @@ func New(d Deps) http.Handler {
 	adm.PATCH("/stocks/:stock_id", admin, h.audited("stock.update"), pay, h.modifyStock)
 	adm.POST("/stocks/:stock_id/budget", admin, h.audited("stock.budget"), pay, h.changeStockBudget)
 	adm.PUT("/wechatpay/callback", admin, h.audited("wechatpay.callback"), pay, h.setWeChatPayCallback)
+
+	cpn := h.needCoupons
+	api.GET("/stocks", user, cpn, h.listUserStocks)
+	api.POST("/send-coupon-params", user, cpn, h.sendCouponParams)
+	api.POST("/coupons/confirm", user, cpn, h.confirmCoupons)
+	api.POST("/coupons/reveal", user, cpn, h.revealCoupon)
+	api.GET("/me/coupons", user, cpn, h.myCoupons)
+	adm.GET("/stocks/:stock_id/coupons", admin, cpn, h.listStockCoupons)
+	adm.GET("/coupons/:coupon_code", clerk, cpn, h.lookUpCoupon)
+	adm.POST("/coupons/:coupon_code/consume", clerk, h.audited("coupon.consume"), cpn, h.consumeCoupon)
+	adm.POST("/coupons/:coupon_code/deactivate", admin, h.audited("coupon.deactivate"), cpn, h.deactivateCoupon)
+	adm.POST("/coupons/:coupon_code/return", admin, h.audited("coupon.return"), cpn, h.returnCoupon)
+	r.POST("/wechatpay/callback", cpn, h.wechatPayCallback)
 
 	if d.Events != nil {
 		r.GET("/wechat/callback", h.verifyCallbackURL)
