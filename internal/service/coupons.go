@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"time"
 )
 
@@ -28,7 +29,9 @@ const maxSendItems = 10
 type CouponsConfig struct {
 	// RefreshLimit bounds how many coupons a list re-reads from WeChat Pay.
 	RefreshLimit int
-	// RefreshAfter: a coupon read from WeChat Pay more recently is not re-read by a list.
+	// RefreshAfter: a coupon read from WeChat Pay more recently is not
+	// re-read by a list; 0: every list re-reads (up to RefreshLimit, those
+	// read longest ago first).
 	RefreshAfter time.Duration
 }
 
@@ -52,9 +55,6 @@ func NewCoupons(store CouponStore, stocks StockStore, provider CouponProvider, k
 	}
 	if cfg.RefreshLimit <= 0 {
 		cfg.RefreshLimit = 10
-	}
-	if cfg.RefreshAfter <= 0 {
-		cfg.RefreshAfter = time.Minute
 	}
 	return &Coupons{store: store, stocks: stocks, provider: provider, kv: kv, locks: locks, cfg: cfg, log: log, now: now}
 }
@@ -328,19 +328,11 @@ func (s *Coupons) Mine(ctx context.Context, openID string, status CouponStatus) 
 	if err != nil {
 		return nil, fmt.Errorf("list coupons: %w", err)
 	}
-	refreshed := 0
-	for i, c := range all {
-		if refreshed >= s.cfg.RefreshLimit || c.Status.Final() {
-			continue
-		}
-		if c.CheckedAt != nil && s.now().Sub(*c.CheckedAt) < s.cfg.RefreshAfter {
-			continue
-		}
-		refreshed++
-		if fresh, err := s.refresh(ctx, c); err == nil {
+	for _, i := range s.stale(all) {
+		if fresh, err := s.refresh(ctx, all[i]); err == nil {
 			all[i] = fresh
 		} else {
-			s.log.WarnContext(ctx, "coupon status not refreshed", "stock_id", c.StockID, "err", err)
+			s.log.WarnContext(ctx, "coupon status not refreshed", "stock_id", all[i].StockID, "err", err)
 		}
 	}
 	out := all[:0]
@@ -351,6 +343,26 @@ func (s *Coupons) Mine(ctx context.Context, openID string, status CouponStatus) 
 	}
 	s.names(ctx, out)
 	return out, nil
+}
+
+// stale picks the coupons a list re-reads: not final, not read within
+// RefreshAfter, those read longest ago first, at most RefreshLimit.
+func (s *Coupons) stale(all []Coupon) []int {
+	var idx []int
+	for i, c := range all {
+		if c.Status.Final() || c.CheckedAt != nil && s.now().Sub(*c.CheckedAt) < s.cfg.RefreshAfter {
+			continue
+		}
+		idx = append(idx, i)
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		ca, cb := all[idx[a]].CheckedAt, all[idx[b]].CheckedAt
+		return ca == nil && cb != nil || ca != nil && cb != nil && ca.Before(*cb)
+	})
+	if len(idx) > s.cfg.RefreshLimit {
+		idx = idx[:s.cfg.RefreshLimit]
+	}
+	return idx
 }
 
 // names fills StockName from the catalogue.
