@@ -163,7 +163,11 @@ func TestCoupons(t *testing.T) {
 func testCouponFlow(t *testing.T, m *payMerchant, stockA, stockB string) {
 	r := call(t, "GET", m.base+"/api/v1/stocks", mintToken(t, "o-flow", service.RoleUser), nil)
 	mustStatus(t, r, 200)
-	var listed struct{ Stocks []struct{ StockID string `json:"stock_id"` } }
+	var listed struct {
+		Stocks []struct {
+			StockID string `json:"stock_id"`
+		}
+	}
 	r.decode(t, &listed)
 	found := map[string]bool{}
 	for _, s := range listed.Stocks {
