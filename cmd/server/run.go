@@ -147,6 +147,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	if coupons != nil {
+		go coupons.RunReconcile(ctx)
+	}
 
 	h := handler.New(handler.Deps{
 		Auth:         authSvc,

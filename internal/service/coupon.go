@@ -111,6 +111,9 @@ type CouponStore interface {
 	// set; returned: issued with returns+1 when returned is true) and the
 	// time WeChat Pay's view was read; ErrNotFound when not recorded.
 	SetCouponStatus(ctx context.Context, stockID, couponCode string, status CouponStatus, at time.Time, returned bool) (Coupon, error)
+	// StaleCoupons returns up to limit issued or consumed coupons received
+	// since since, those read from WeChat Pay longest ago (or never) first.
+	StaleCoupons(ctx context.Context, since time.Time, limit int) ([]Coupon, error)
 	// MarkNotification records a handled notification id: false when it was
 	// recorded already.
 	MarkNotification(ctx context.Context, id, eventType string) (bool, error)

@@ -197,6 +197,23 @@ func (s *Store) CountCoupons(ctx context.Context, stockID string) (service.Coupo
 	return c, wrapf(err, "count consumed coupons of %s", stockID)
 }
 
+// StaleCoupons returns up to limit issued or consumed coupons received since
+// since, read longest ago (NULL, never, first in both dialects) first.
+func (s *Store) StaleCoupons(ctx context.Context, since time.Time, limit int) ([]service.Coupon, error) {
+	var rows []couponRow
+	err := s.db.WithContext(ctx).
+		Where("status IN ? AND received_at >= ?", []string{string(service.CouponIssued), string(service.CouponConsumed)}, dbTime(since)).
+		Order("checked_at ASC").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, wrapf(err, "list stale coupons")
+	}
+	out := make([]service.Coupon, len(rows))
+	for i, r := range rows {
+		out[i] = toCoupon(r)
+	}
+	return out, nil
+}
+
 // NotificationSeen reports whether a notification id was handled.
 func (s *Store) NotificationSeen(ctx context.Context, id string) (bool, error) {
 	var n int64
