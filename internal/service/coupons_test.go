@@ -95,7 +95,9 @@ func (f *fakePay) ReturnCoupon(_ context.Context, stockID, code, _ string) error
 	return nil
 }
 
-func (f *fakePay) PluginSign([]service.SendParam) (string, string, error) { return "1900000001", "SIGN", nil }
+func (f *fakePay) PluginSign([]service.SendParam) (string, string, error) {
+	return "1900000001", "SIGN", nil
+}
 
 func (f *fakePay) DecryptCouponCode(string, string, string) (string, error) { return "", io.EOF }
 
