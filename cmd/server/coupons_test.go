@@ -543,3 +543,32 @@ func payEnv(t *testing.T, wx string, env map[string]string) string {
 	env["WECHATPAY_API_BASE"] = wx
 	return mc["mchid"]
 }
+
+// Sandbox mode: the in-process WeChat Pay emulator pushes COUPON.SEND to the
+// server's own callback, which records the coupon without any confirm.
+func TestCouponSandboxNotifiesItself(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, sandboxEnv(t))
+	admin := s.adminLogin(t, sandboxAdminUser, sandboxAdminPassword)
+	m := &payMerchant{merchant: &merchant{server: s, admin: admin, clerk: admin}, wx: s.wx}
+	stock, _ := m.createStock(t, stockBody("NORMAL"))
+	token := s.userLogin(t, "o-sandbox")
+	res := m.plugin(t, "o-sandbox", m.sendParams(t, token, stock))
+	if len(res) != 1 || res[0].Code != "SUCCESS" {
+		t.Fatalf("plugin = %+v", res)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for m.stockCoupons(t, stock) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the emulator's COUPON.SEND was not recorded")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// The confirm finds the same record.
+	r, c := m.confirm(t, token, res)
+	mustStatus(t, r, 200)
+	if c.Coupons[0].Error != nil || m.stockCoupons(t, stock) != 1 {
+		t.Fatalf("confirm after the notification = %s", r.body)
+	}
+}
+
