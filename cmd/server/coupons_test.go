@@ -571,4 +571,3 @@ func TestCouponSandboxNotifiesItself(t *testing.T) {
 		t.Fatalf("confirm after the notification = %s", r.body)
 	}
 }
-
