@@ -452,6 +452,21 @@ func testCouponReveal(t *testing.T, m *payMerchant, stock string) {
 	if bytes.Contains(r.body, []byte(code)) {
 		t.Errorf("another user's reveal answers the code: %s", r.body)
 	}
+
+	// A coupon never confirmed (its result and notification lost): WeChat Pay
+	// says whose it is, and the holder's reveal records it.
+	res := m.plugin(t, "o-reveal", m.sendParams(t, token, stock))
+	r = call(t, "POST", m.wx+"/sandbox/pay/coupon-link", "", map[string]string{"openid": "o-reveal", "stock_id": stock, "coupon_code": res[0].CouponCode})
+	mustStatus(t, r, 200)
+	r.decode(t, &link)
+	body = map[string]string{"stock_id": stock, "nonce": link["nonce"], "associate": link["associate"], "ciphertext": link["ciphertext"]}
+	wantError(t, call(t, "POST", m.base+"/api/v1/coupons/reveal", mintToken(t, "o-other", service.RoleUser), body), 403, "code_not_owned", "")
+	before := m.stockCoupons(t, stock)
+	r = call(t, "POST", m.base+"/api/v1/coupons/reveal", token, body)
+	mustStatus(t, r, 200)
+	if got := m.stockCoupons(t, stock); got != before+1 {
+		t.Fatalf("records after the holder's reveal = %d, want %d", got, before+1)
+	}
 }
 
 func testCouponFaults(t *testing.T, m *payMerchant, stock string) {

@@ -324,7 +324,7 @@ func (s *Coupons) Mine(ctx context.Context, openID string, status CouponStatus) 
 	if status != "" && !status.Valid() {
 		return nil, Invalid("status", "status must be one of issued, consumed, unavailable, expired, deleted")
 	}
-	all, _, err := s.store.ListCoupons(ctx, CouponFilter{OpenID: openID, Count: 200})
+	all, _, err := s.store.ListCoupons(ctx, CouponFilter{OpenID: openID, Count: 100})
 	if err != nil {
 		return nil, fmt.Errorf("list coupons: %w", err)
 	}
@@ -428,10 +428,21 @@ func (s *Coupons) Reveal(ctx context.Context, openID, stockID, nonce, associate,
 			Details: map[string]any{"field": "ciphertext"}}
 	}
 	rec, err := s.store.GetCoupon(ctx, stockID, code)
-	if errors.Is(err, ErrNotFound) || err == nil && rec.OpenID != openID {
+	switch {
+	case err == nil && rec.OpenID != openID:
 		return Coupon{}, notOwned(stockID, "")
-	}
-	if err != nil {
+	case errors.Is(err, ErrNotFound):
+		// Not recorded here (its confirm and notification were lost): WeChat
+		// Pay says whether the caller holds it.
+		h, err := s.holding(ctx, Coupon{StockID: stockID, CouponCode: code, OpenID: openID})
+		if KindOf(err) == KindNotFound {
+			return Coupon{}, notOwned(stockID, "")
+		}
+		if err != nil {
+			return Coupon{}, fmt.Errorf("ask WeChat Pay about the coupon: %w", err)
+		}
+		return s.record(ctx, openID, h, h.SendRequestNo)
+	case err != nil:
 		return Coupon{}, fmt.Errorf("read coupon: %w", err)
 	}
 	if fresh, err := s.refresh(ctx, rec); err == nil {
