@@ -251,6 +251,16 @@ func testCouponFlow(t *testing.T, m *payMerchant, stockA, stockB string) {
 		t.Fatalf("my coupons = %+v, want consumed and unavailable", mine)
 	}
 
+	// WeChat Pay calls and notifications are counted, without secrets.
+	r = call(t, "GET", m.base+"/metrics", "", nil)
+	mustStatus(t, r, 200)
+	if !bytes.Contains(r.body, []byte(`wechatpay_calls_total{api="busifavor/coupons/use",code="OK"}`)) {
+		t.Errorf("/metrics has no count of coupons/use calls")
+	}
+	if bytes.Contains(r.body, []byte(wechatpaytest.APIv3Key)) || bytes.Contains(r.body, []byte(wechatpaytest.APIv2Key)) {
+		t.Errorf("/metrics shows a key")
+	}
+
 	// Audit trail has the consumption.
 	r = call(t, "GET", m.base+"/admin/v1/audit", m.admin, nil)
 	if !bytes.Contains(r.body, []byte("coupon.consume")) {
@@ -408,6 +418,12 @@ func testCouponNotifications(t *testing.T, m *payMerchant, stock string) {
 	}
 	if got := m.stockCoupons(t, stock); got != n {
 		t.Errorf("records after an unknown event = %d, want %d", got, n)
+	}
+	r = call(t, "GET", m.base+"/metrics", "", nil)
+	for _, want := range []string{`wechatpay_notifications_total{result="bad_signature"}`, `wechatpay_notifications_total{result="unreadable"}`, `wechatpay_notifications_total{result="recorded"}`} {
+		if !bytes.Contains(r.body, []byte(want)) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }
 
