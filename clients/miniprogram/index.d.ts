@@ -85,11 +85,62 @@ export class CouponError extends Error {
   details?: Record<string, unknown>
   /** WeChat's errMsg, for `wechat_error` and `network_error`. */
   errMsg?: string
+  /** What to show the user, in Chinese (see USER_MESSAGES). */
+  userMessage: string
   /** Set by addCards when wx.addCard succeeded but decryption failed: pass to decryptCodes to record the codes. */
   pending?: EncryptedCode[]
 }
 
 export const DEFAULT_STORAGE_KEY: string
+
+/** Chinese messages by error code, plugin errcode and plugin item code. */
+export const USER_MESSAGES: Readonly<Record<string, string>>
+
+export type CouponStatus = 'issued' | 'consumed' | 'unavailable' | 'expired' | 'deleted'
+
+export interface Stock {
+  stock_id: string
+  stock_name: string
+  stock_type: string
+  goods_name: string
+  available_begin_time: string
+  available_end_time: string
+  max_coupons_per_user: number
+}
+
+/** Bind these to the <send-coupon> component as they are. */
+export interface SendCouponAttributes {
+  send_coupon_params: { stock_id: string; out_request_no: string }[]
+  send_coupon_merchant: string
+  sign: string
+}
+
+/** The plugin's bindsendcoupon event.detail. */
+export interface SendCouponDetail {
+  errcode: string
+  msg?: string
+  send_coupon_result?: { stock_id: string; out_request_no: string; coupon_code?: string; code: string; message?: string }[]
+}
+
+export type ConfirmedCoupon =
+  | { stock_id: string; ok: true; coupon_code: string; status: CouponStatus }
+  | { stock_id: string; ok: false; error: { code: string; message: string; userMessage: string; details?: Record<string, unknown> } }
+
+export interface HeldCoupon {
+  stock_id: string
+  coupon_code: string
+  status: CouponStatus
+  received_at: string
+  stock_name: string
+}
+
+/** The query WeChat appends when a coupon opens the mini-program. */
+export interface CouponLinkQuery {
+  stock_id: string
+  nonce: string
+  associate?: string
+  ciphertext: string
+}
 
 export interface Session {
   token: string
@@ -174,6 +225,15 @@ export interface CouponClient {
   myCodes(filter?: { status?: CodeStatus }): Promise<HeldCode[]>
   /** wx.openCard with the decrypted code. */
   openCard(cardId: string, code: string): Promise<{ errMsg: string }>
+  /** 商家券 stocks that can be sent now. */
+  listStocks(): Promise<Stock[]>
+  /** The signed attributes of <send-coupon> for 1–10 stocks. */
+  sendCoupons(stockIds: string[]): Promise<SendCouponAttributes>
+  /** Records what the plugin sent (confirmed with WeChat Pay); rejects with the plugin's errcode when it failed as a whole. */
+  confirmCoupons(detail: SendCouponDetail): Promise<ConfirmedCoupon[]>
+  myCoupons(filter?: { status?: CouponStatus }): Promise<HeldCoupon[]>
+  /** The caller's coupon a jump link opened the page with. */
+  revealCoupon(query: CouponLinkQuery): Promise<{ stock_id: string; coupon_code: string; status: CouponStatus }>
   /** Activates the member card from the activation page's query or the 开卡组件's extraData. */
   activateMember(query: ActivationQuery): Promise<Member>
   /** wx.navigateToMiniProgram to the 开卡组件 with the decoded activate/geturl data. */

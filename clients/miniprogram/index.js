@@ -33,7 +33,54 @@ export class CouponError extends Error {
     if (extra.status !== undefined) this.status = extra.status
     if (extra.details !== undefined) this.details = extra.details
     if (extra.errMsg !== undefined) this.errMsg = extra.errMsg
+    /** What to show the user, in Chinese (the service's `message` is English, for developers). */
+    this.userMessage = userMessageFor(code)
   }
+}
+
+/**
+ * Chinese messages for end users: every error code of the contract, the
+ * client's own codes and the send-coupon plugin's result codes (outer
+ * `errcode` and item `code`).
+ */
+export const USER_MESSAGES = Object.freeze({
+  invalid_argument: '请求参数有误，请稍后重试。',
+  unauthenticated: '登录已过期，请重新进入小程序。',
+  forbidden: '没有权限进行此操作。',
+  not_found: '券不存在或活动已结束。',
+  conflict: '券当前状态不可操作，请刷新后重试。',
+  payload_too_large: '请求内容过大。',
+  unsupported_media_type: '不支持的文件类型。',
+  rate_limited: '操作太频繁，请稍后再试。',
+  upstream_error: '微信服务返回异常，请稍后重试。',
+  upstream_unavailable: '微信服务繁忙，请稍后重试。',
+  internal: '服务开小差了，请稍后重试。',
+  code_not_owned: '这张券不属于当前用户。',
+  method_not_allowed: '请求方式有误。',
+  unsupported_client: '当前微信版本过低，请升级微信后重试。',
+  wechat_error: '微信操作未完成，请重试。',
+  network_error: '网络不给力，请检查网络后重试。',
+  invalid_response: '服务返回异常，请稍后重试。',
+  // send-coupon plugin, outer errcode
+  PARAM_ERROR: '发券参数有误，请稍后重试。',
+  USER_NOT_EXISTS: '登录状态已失效，请重试。',
+  USER_GET_FAILED: '暂时无法获取登录状态，请稍后重试。',
+  SIGN_ERROR: '发券签名校验失败，请稍后重试。',
+  SYSTEMERROR: '发券超时，请稍后重试。',
+  FREQUENCY_LIMITED: '领取太频繁，请稍后再试。',
+  // send-coupon plugin, item code
+  SUCCESS: '领取成功。',
+  FAILED: '领取失败，请稍后重试。',
+  NOTENOUGH: '券已被领完。',
+  DAYLIMIT: '今日券已领完，请明天再来。',
+  NATURELIMIT: '您已达到领取上限。',
+  MAXQUOTA: '您已领取过该券，达到领取上限。',
+  DUPREQUEST: '您已领取过该券。',
+  NOTRUNNING: '活动未开始或已结束。'
+})
+
+function userMessageFor (code) {
+  return USER_MESSAGES[code] || (/^http_5/.test(code) ? USER_MESSAGES.internal : '操作失败，请稍后重试。')
 }
 
 const UNSUPPORTED_MESSAGE =
@@ -280,6 +327,78 @@ export function createCouponClient (options = {}) {
     /** GET /api/v1/me/memberships: the user's member cards. */
     async myMemberships () {
       return (await call('GET', '/api/v1/me/memberships')).memberships || []
+    },
+
+    /** GET /api/v1/stocks: the 商家券 stocks that can be sent now. */
+    async listStocks () {
+      return (await call('GET', '/api/v1/stocks')).stocks || []
+    },
+
+    /**
+     * POST /api/v1/send-coupon-params: the attributes of the <send-coupon>
+     * plugin component, signed by the service (bind them as they are:
+     * send_coupon_params, send_coupon_merchant, sign).
+     * @param {string[]} stockIds  1–10 stock ids
+     */
+    async sendCoupons (stockIds) {
+      const stocks = stockIds.map((id) => ({ stock_id: id }))
+      return call('POST', '/api/v1/send-coupon-params', { stocks })
+    },
+
+    /**
+     * Takes the plugin's bindsendcoupon `event.detail` and records the coupons
+     * with the service (which confirms each with WeChat Pay). Rejects with the
+     * plugin's errcode when the plugin call failed as a whole; resolves with
+     * one result per item: {stock_id, ok, coupon_code?, status?, error?}, where
+     * a failed item's error has `code` and a Chinese `userMessage`.
+     * @param {{errcode: string, msg?: string, send_coupon_result?: object[]}} detail
+     */
+    async confirmCoupons (detail) {
+      const d = detail || {}
+      if (d.errcode !== 'OK') {
+        throw new CouponError(d.errcode || 'wechat_error', 'send-coupon plugin: ' + (d.errcode || '') + ' ' + (d.msg || ''))
+      }
+      const items = d.send_coupon_result || []
+      const sent = items.filter((it) => it.code === 'SUCCESS' || it.code === 'DUPREQUEST')
+      let confirmed = []
+      if (sent.length) {
+        const out = await call('POST', '/api/v1/coupons/confirm', { send_coupon_result: sent })
+        confirmed = out.coupons || []
+      }
+      let next = 0
+      return items.map((it) => {
+        if (it.code !== 'SUCCESS' && it.code !== 'DUPREQUEST') {
+          return { stock_id: it.stock_id, ok: false, error: { code: it.code, message: it.message || '', userMessage: userMessageFor(it.code) } }
+        }
+        const c = confirmed[next++] || {}
+        if (c.error) {
+          return { stock_id: it.stock_id, ok: false, error: Object.assign({}, c.error, { userMessage: userMessageFor(c.error.code) }) }
+        }
+        return { stock_id: it.stock_id, ok: true, coupon_code: c.coupon_code, status: c.status }
+      })
+    },
+
+    /**
+     * GET /api/v1/me/coupons: this user's 商家券.
+     * @param {{status?: string}} [filter]
+     */
+    async myCoupons (filter = {}) {
+      const q = filter.status ? '?status=' + encodeURIComponent(filter.status) : ''
+      return (await call('GET', '/api/v1/me/coupons' + q)).coupons || []
+    },
+
+    /**
+     * POST /api/v1/coupons/reveal: the coupon a jump link opened the page with
+     * (pass the page's onLoad query: stock_id, nonce, associate, ciphertext).
+     * The service decrypts it; only the user's own coupon is answered.
+     * @param {{stock_id: string, nonce: string, associate?: string, ciphertext: string}} query
+     */
+    async revealCoupon (query) {
+      const q = query || {}
+      return call('POST', '/api/v1/coupons/reveal', {
+        stock_id: q.stock_id, nonce: q.nonce, associate: q.associate || 'COUPON_CODE',
+        ciphertext: safeDecode(q.ciphertext || '')
+      })
     }
   }
 }
@@ -344,6 +463,11 @@ function isCancel (errMsg) {
 /** An item of wx.addCard's cardList that the user received. */
 function isSuccess (item) {
   return !!item.code && item.isSuccess !== false && item.isSuccess !== 'false'
+}
+
+/** Page queries arrive URL-encoded in some versions; decoding twice must not break base64. */
+function safeDecode (v) {
+  try { return v.includes('%') ? decodeURIComponent(v) : v } catch (_) { return v }
 }
 
 function globalWx () {

@@ -20,6 +20,7 @@ import (
 	"github.com/wxcoupon/coupon/internal/store"
 	"github.com/wxcoupon/coupon/internal/wechat"
 	"github.com/wxcoupon/coupon/internal/wechat/sandbox"
+	paysandbox "github.com/wxcoupon/coupon/internal/wechatpay/sandbox"
 	"github.com/wxcoupon/coupon/internal/wxcard"
 )
 
@@ -89,6 +90,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			Logger:        log.With("component", "wxsandbox"),
 			CallbackURL:   "http://" + loopback(ln.Addr()) + "/wechat/callback",
 			CallbackToken: cfg.CallbackToken, EncodingAESKey: cfg.EncodingAESKey,
+			// WeChat Pay's emulator pushes COUPON.SEND to this server's own callback.
+			Pay: paysandbox.New(paysandbox.Options{Logger: log.With("component", "wxpaysandbox"),
+				NotifyURL: "http://" + loopback(ln.Addr()) + "/wechatpay/callback"}),
 		})
 		apiBase = "http://" + loopback(ln.Addr()) + "/sandbox/wechat"
 	}
@@ -162,20 +166,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	coupons, couponNotify, err := newCoupons(cfg, payBase, st, kv, m, log)
+	if err != nil {
+		return err
+	}
+	if coupons != nil {
+		go coupons.RunReconcile(ctx)
+	}
 
 	h := handler.New(handler.Deps{
-		Auth:       authSvc,
-		Catalogue:  service.NewCatalogue(cards.Writer(), st, provider, st, log, nil),
-		Issuing:    service.NewIssuing(cards, st, provider, log, nil),
-		Audit:      service.NewAudit(st, log),
-		Redemption: redemption,
-		Images:     service.NewImages(provider),
-		Events:     events,
-		Stocks:     stocks,
-		Members:    members,
-		JWT:        tokens,
-		Limiter:    ratelimit.New(limits, cfg.RateLimitPerMinute, nil),
-		Ready:      readiness(st, kv, wx, wxUp),
+		Auth:         authSvc,
+		Catalogue:    service.NewCatalogue(cards.Writer(), st, provider, st, log, nil),
+		Issuing:      service.NewIssuing(cards, st, provider, log, nil),
+		Audit:        service.NewAudit(st, log),
+		Redemption:   redemption,
+		Images:       service.NewImages(provider),
+		Events:       events,
+		Stocks:       stocks,
+		Members:      members,
+		Coupons:      coupons,
+		CouponNotify: notifyOpener(couponNotify),
+		JWT:          tokens,
+		Limiter:      ratelimit.New(limits, cfg.RateLimitPerMinute, nil),
+		Ready:        readiness(st, kv, wx, wxUp),
 
 		Metrics: m,
 		Sandbox: emulator,

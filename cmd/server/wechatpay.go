@@ -31,7 +31,7 @@ func newStocks(cfg config.Config, emulatorBase string, st *store.Store, log *slo
 	if err != nil {
 		return nil, fmt.Errorf("wechatpay client: %w", err)
 	}
-	return service.NewStocks(st, busifavor.New(pay), nil,
+	return service.NewStocks(st, busifavor.New(pay), st,
 		service.StocksConfig{MchID: cfg.WeChatPay.MchID, NotifyAppID: cfg.WeChatMiniAppID}, log, nil), nil
 }
 

@@ -29,7 +29,11 @@ type Deps struct {
 	Stocks *service.Stocks
 	// Members, when set, serves member cards (会员卡).
 	Members *service.Members
-	JWT     *auth.JWT
+	// Coupons and CouponNotify, when set, serve the 商家券 coupon routes and
+	// POST /wechatpay/callback (set with Stocks).
+	Coupons      *service.Coupons
+	CouponNotify CouponNotifyOpener
+	JWT          *auth.JWT
 	// Limiter bounds card-ext and decrypt per openid and the logins per client
 	// IP; nil: no limit.
 	Limiter *ratelimit.Limiter
@@ -56,15 +60,19 @@ type handlers struct {
 	events     *service.Events
 	stocks     *service.Stocks
 	members    *service.Members
-	ready      []ReadyCheck
-	limiter    *ratelimit.Limiter
-	log        *slog.Logger
+	coupons    *service.Coupons
+	// couponNotify verifies and opens WeChat Pay's notifications.
+	couponNotify CouponNotifyOpener
+	metrics      *metrics.Metrics
+	ready        []ReadyCheck
+	limiter      *ratelimit.Limiter
+	log          *slog.Logger
 }
 
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
-	h := &handlers{members: d.Members, auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, redemption: d.Redemption, images: d.Images, events: d.Events, stocks: d.Stocks, ready: d.Ready, limiter: d.Limiter, log: d.Log}
+	h := &handlers{members: d.Members, auth: d.Auth, catalogue: d.Catalogue, issuing: d.Issuing, audit: d.Audit, redemption: d.Redemption, images: d.Images, events: d.Events, stocks: d.Stocks, coupons: d.Coupons, couponNotify: d.CouponNotify, metrics: d.Metrics, ready: d.Ready, limiter: d.Limiter, log: d.Log}
 	r := gin.New()
 	// ClientIP (login throttling and limits) sees users behind the load
 	// balancers in TRUSTED_PROXIES; config validated them, so a failure here
@@ -147,6 +155,19 @@ func New(d Deps) http.Handler {
 		adm.POST("/members/:code/balance", clerk, h.audited("member.balance"), h.changeLedger(service.LedgerBalance))
 		adm.GET("/members/:code/ledger", admin, h.memberLedger)
 	}
+
+	cpn := h.needCoupons
+	api.GET("/stocks", user, cpn, h.listUserStocks)
+	api.POST("/send-coupon-params", user, cpn, h.sendCouponParams)
+	api.POST("/coupons/confirm", user, cpn, h.confirmCoupons)
+	api.POST("/coupons/reveal", user, cpn, h.revealCoupon)
+	api.GET("/me/coupons", user, cpn, h.myCoupons)
+	adm.GET("/stocks/:stock_id/coupons", admin, cpn, h.listStockCoupons)
+	adm.GET("/coupons/:coupon_code", clerk, cpn, h.lookUpCoupon)
+	adm.POST("/coupons/:coupon_code/consume", clerk, h.audited("coupon.consume"), cpn, h.consumeCoupon)
+	adm.POST("/coupons/:coupon_code/deactivate", admin, h.audited("coupon.deactivate"), cpn, h.deactivateCoupon)
+	adm.POST("/coupons/:coupon_code/return", admin, h.audited("coupon.return"), cpn, h.returnCoupon)
+	r.POST("/wechatpay/callback", cpn, h.wechatPayCallback)
 
 	if d.Events != nil {
 		r.GET("/wechat/callback", h.verifyCallbackURL)

@@ -21,6 +21,7 @@ type Metrics struct {
 	wechatTime  *prometheus.HistogramVec
 	refreshes   *prometheus.CounterVec
 	cache       *prometheus.CounterVec
+	pay         *payCollectors // WeChat Pay calls and notifications (wechatpay.go)
 }
 
 // New registers the collectors, plus Go runtime and process metrics.
@@ -48,6 +49,7 @@ func New() *Metrics {
 			Name: "cache_requests_total", Help: "Cache reads by result: hit, miss or error.",
 		}, []string{"result"}),
 	}
+	m.pay = newPayCollectors(m.registry)
 	m.registry.MustRegister(m.requests, m.latency, m.wechatCalls, m.wechatTime, m.refreshes, m.cache,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -15,7 +15,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
-import { createCouponClient, CouponError } from '../index.js'
+import { createCouponClient, CouponError, USER_MESSAGES } from '../index.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
@@ -395,4 +395,78 @@ test('openCard passes the decrypted code to wx.openCard', async () => {
   assert.equal(res.errMsg, 'openCard:ok')
   assert.deepEqual(wx.calls.openCard, [[{ cardId: cardB, code: held.code }]])
   assert.notEqual(held.code, encrypted)
+})
+
+// ---------------------------------------------------------------------------
+// 商家券 through the <send-coupon> plugin (played by sandbox/pay/send-coupon)
+
+/** Creates a running 商家券 stock (window from now, one coupon per user). */
+async function createStock (name) {
+  const admin = await post(server.base + '/admin/v1/auth/login', { username: 'admin', password: 'sandbox-admin' })
+  const begin = new Date(Date.now() - 1000).toISOString().replace(/\.\d+Z$/, 'Z')
+  const end = new Date(Date.now() + 30 * 86400_000).toISOString().replace(/\.\d+Z$/, 'Z')
+  const body = {
+    stock_name: name, goods_name: '全场通用', stock_type: 'NORMAL', coupon_code_mode: 'WECHATPAY_MODE',
+    coupon_use_rule: {
+      coupon_available_time: { available_begin_time: begin, available_end_time: end },
+      fixed_normal_coupon: { discount_amount: 100, transaction_minimum: 1000 },
+      use_method: 'OFF_LINE'
+    },
+    stock_send_rule: { max_coupons: 100, max_coupons_per_user: 1 }
+  }
+  return (await post(server.base + '/admin/v1/stocks', body, admin.body.token)).body.stock_id
+}
+
+/** Plays the plugin for openid with the attributes sendCoupons returned: its bindsendcoupon detail. */
+async function plugin (openid, attrs) {
+  return (await post(server.wx + '/sandbox/pay/send-coupon', Object.assign({ openid }, attrs))).body
+}
+
+test('商家券: two stocks in one plugin call, confirm, my coupons, reveal', async () => {
+  const [s1, s2] = [await createStock('满10减1'), await createStock('满20减2')]
+  const { client, openid } = newClient()
+  const listed = (await client.listStocks()).map((s) => s.stock_id)
+  assert.ok(listed.includes(s1) && listed.includes(s2))
+  const attrs = await client.sendCoupons([s1, s2])
+  assert.equal(attrs.send_coupon_params.length, 2)
+  assert.match(attrs.sign, /^[0-9A-F]{64}$/)
+  const detail = await plugin(openid, attrs)
+  const results = await client.confirmCoupons(detail)
+  assert.deepEqual(results.map((r) => [r.stock_id, r.ok, r.status]), [[s1, true, 'issued'], [s2, true, 'issued']])
+  const mine = await client.myCoupons()
+  assert.equal(mine.length, 2)
+
+  const link = (await post(server.wx + '/sandbox/pay/coupon-link', { openid, stock_id: s1, coupon_code: results[0].coupon_code })).body
+  const revealed = await client.revealCoupon(link)
+  assert.equal(revealed.coupon_code, results[0].coupon_code)
+  // Another user's link is refused, in Chinese for the user.
+  const other = newClient()
+  await assert.rejects(other.client.revealCoupon(link), (err) => err instanceof CouponError && err.code === 'code_not_owned' && err.userMessage === '这张券不属于当前用户。')
+})
+
+test('商家券: a forged result is refused; the per-user limit is reported in Chinese', async () => {
+  const stock = await createStock('满30减3')
+  const alice = newClient()
+  const got = await alice.client.confirmCoupons(await plugin(alice.openid, await alice.client.sendCoupons([stock])))
+  assert.equal(got[0].ok, true)
+
+  const bob = newClient()
+  const attrs = await bob.client.sendCoupons([stock])
+  const forged = {
+    errcode: 'OK',
+    send_coupon_result: [{ stock_id: stock, out_request_no: attrs.send_coupon_params[0].out_request_no, coupon_code: got[0].coupon_code, code: 'SUCCESS' }]
+  }
+  const refused = await bob.client.confirmCoupons(forged)
+  assert.equal(refused[0].ok, false)
+  assert.equal(refused[0].error.code, 'code_not_owned')
+  assert.equal(refused[0].error.userMessage, '这张券不属于当前用户。')
+  assert.deepEqual(await bob.client.myCoupons(), [])
+
+  // Alice asks again: the plugin reports MAXQUOTA (max_coupons_per_user 1).
+  const again = await alice.client.confirmCoupons(await plugin(alice.openid, await alice.client.sendCoupons([stock])))
+  assert.equal(again[0].ok, false)
+  assert.equal(again[0].error.code, 'MAXQUOTA')
+  assert.equal(again[0].error.userMessage, USER_MESSAGES.MAXQUOTA)
+  // A plugin failure as a whole rejects with its code and a Chinese message.
+  await assert.rejects(alice.client.confirmCoupons({ errcode: 'SIGN_ERROR', msg: 'sign' }), (err) => err.code === 'SIGN_ERROR' && err.userMessage === USER_MESSAGES.SIGN_ERROR)
 })

@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/wxcoupon/coupon/internal/service"
+)
+
+// couponRow is a row of coupons (商家券 held by users).
+type couponRow struct {
+	StockID      string     `gorm:"column:stock_id;primaryKey"`
+	CouponCode   string     `gorm:"column:coupon_code;primaryKey"`
+	OpenID       string     `gorm:"column:openid"`
+	Status       string     `gorm:"column:status"`
+	OutRequestNo string     `gorm:"column:out_request_no"`
+	Returns      int        `gorm:"column:returns"`
+	ReceivedAt   time.Time  `gorm:"column:received_at"`
+	ConsumedAt   *time.Time `gorm:"column:consumed_at"`
+	CheckedAt    *time.Time `gorm:"column:checked_at"`
+	UpdatedAt    time.Time  `gorm:"column:updated_at"`
+}
+
+func (couponRow) TableName() string { return "coupons" }
+
+// notificationRow is a handled WeChat Pay notification.
+type notificationRow struct {
+	ID         string    `gorm:"column:id;primaryKey"`
+	EventType  string    `gorm:"column:event_type"`
+	ReceivedAt time.Time `gorm:"column:received_at"`
+}
+
+func (notificationRow) TableName() string { return "wechatpay_notifications" }
+
+func toCoupon(r couponRow) service.Coupon {
+	return service.Coupon{StockID: r.StockID, CouponCode: r.CouponCode, OpenID: r.OpenID,
+		Status: service.CouponStatus(r.Status), OutRequestNo: r.OutRequestNo, Returns: r.Returns,
+		ReceivedAt: r.ReceivedAt.UTC(), ConsumedAt: utcPtr(r.ConsumedAt), CheckedAt: utcPtr(r.CheckedAt)}
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func dbTimePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := dbTime(*t)
+	return &u
+}
+
+// RecordCoupon inserts the coupon unless it is recorded; the stored row wins
+// (a confirm and a COUPON.SEND racing make one record). A confirm that knows
+// the out_request_no fills it into a row the notification made.
+func (s *Store) RecordCoupon(ctx context.Context, c service.Coupon) (service.Coupon, bool, error) {
+	if c.StockID == "" || c.CouponCode == "" || c.OpenID == "" {
+		return service.Coupon{}, false, errors.New("record coupon: empty stock id, code or openid")
+	}
+	if c.Status == "" {
+		c.Status = service.CouponIssued
+	}
+	row := couponRow{StockID: c.StockID, CouponCode: c.CouponCode, OpenID: c.OpenID, Status: string(c.Status),
+		OutRequestNo: c.OutRequestNo, Returns: c.Returns, ReceivedAt: dbTime(c.ReceivedAt),
+		ConsumedAt: dbTimePtr(c.ConsumedAt), CheckedAt: dbTimePtr(c.CheckedAt), UpdatedAt: now()}
+	if c.ReceivedAt.IsZero() {
+		row.ReceivedAt = now()
+	}
+	var created bool
+	err := s.retryDeadlock(ctx, func() error {
+		res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		created = res.Error == nil && res.RowsAffected == 1
+		return res.Error
+	})
+	if err != nil {
+		return service.Coupon{}, false, wrapf(err, "record coupon %s of stock %s", c.CouponCode, c.StockID)
+	}
+	if created {
+		return toCoupon(row), true, nil
+	}
+	if c.OutRequestNo != "" {
+		err := s.db.WithContext(ctx).Model(&couponRow{}).
+			Where("stock_id = ? AND coupon_code = ? AND openid = ? AND out_request_no = ''", c.StockID, c.CouponCode, c.OpenID).
+			Update("out_request_no", c.OutRequestNo).Error
+		if err != nil {
+			return service.Coupon{}, false, wrapf(err, "record coupon %s of stock %s", c.CouponCode, c.StockID)
+		}
+	}
+	stored, err := s.GetCoupon(ctx, c.StockID, c.CouponCode)
+	return stored, false, err
+}
+
+// GetCoupon reads one coupon; service.ErrNotFound when not recorded.
+func (s *Store) GetCoupon(ctx context.Context, stockID, couponCode string) (service.Coupon, error) {
+	var row couponRow
+	err := s.db.WithContext(ctx).Where("stock_id = ? AND coupon_code = ?", stockID, couponCode).Take(&row).Error
+	if err != nil {
+		return service.Coupon{}, wrapf(err, "read coupon %s of stock %s", couponCode, stockID)
+	}
+	return toCoupon(row), nil
+}
+
+// FindCoupons reads the records of a code in every stock (at most a few).
+func (s *Store) FindCoupons(ctx context.Context, couponCode string) ([]service.Coupon, error) {
+	var rows []couponRow
+	if err := s.db.WithContext(ctx).Where("coupon_code = ?", couponCode).Limit(10).Find(&rows).Error; err != nil {
+		return nil, wrapf(err, "find coupon %s", couponCode)
+	}
+	out := make([]service.Coupon, len(rows))
+	for i, r := range rows {
+		out[i] = toCoupon(r)
+	}
+	return out, nil
+}
+
+// ListCoupons returns a page of coupons, newest first, and how many match.
+func (s *Store) ListCoupons(ctx context.Context, f service.CouponFilter) ([]service.Coupon, int64, error) {
+	offset, count := page(f.Offset, f.Count)
+	filtered := func() *gorm.DB {
+		q := s.db.WithContext(ctx).Model(&couponRow{})
+		if f.OpenID != "" {
+			q = q.Where("openid = ?", f.OpenID)
+		}
+		if f.StockID != "" {
+			q = q.Where("stock_id = ?", f.StockID)
+		}
+		if f.Status != "" {
+			q = q.Where("status = ?", string(f.Status))
+		}
+		return q
+	}
+	var total int64
+	if err := filtered().Count(&total).Error; err != nil {
+		return nil, 0, wrapf(err, "count coupons")
+	}
+	var rows []couponRow
+	err := filtered().Order("received_at DESC").Order("coupon_code DESC").Offset(offset).Limit(count).Find(&rows).Error
+	if err != nil {
+		return nil, 0, wrapf(err, "list coupons")
+	}
+	out := make([]service.Coupon, len(rows))
+	for i, r := range rows {
+		out[i] = toCoupon(r)
+	}
+	return out, total, nil
+}
+
+// SetCouponStatus records a status WeChat Pay reported. A final status is
+// never left; a consumption keeps its first time; a return clears it and
+// counts the return (the generation of the next use_request_no).
+func (s *Store) SetCouponStatus(ctx context.Context, stockID, couponCode string, status service.CouponStatus,
+	at time.Time, returned bool) (service.Coupon, error) {
+	t := now()
+	set := map[string]any{"status": string(status), "checked_at": t, "updated_at": t}
+	q := s.db.WithContext(ctx).Model(&couponRow{}).Where("stock_id = ? AND coupon_code = ?", stockID, couponCode)
+	switch {
+	case returned:
+		set["returns"] = gorm.Expr("returns + 1")
+		set["consumed_at"] = nil
+		q = q.Where("status = ?", string(service.CouponConsumed))
+	case status == service.CouponConsumed:
+		set["consumed_at"] = gorm.Expr("COALESCE(consumed_at, ?)", dbTime(at))
+		q = q.Where("status NOT IN ?", finalCouponStatuses)
+	case !status.Final():
+		q = q.Where("status NOT IN ?", finalCouponStatuses)
+	}
+	var res *gorm.DB
+	err := s.retryDeadlock(ctx, func() error {
+		res = q.Updates(set)
+		return res.Error
+	})
+	if err != nil {
+		return service.Coupon{}, wrapf(err, "set coupon %s status", couponCode)
+	}
+	return s.GetCoupon(ctx, stockID, couponCode)
+}
+
+var finalCouponStatuses = []string{string(service.CouponUnavailable), string(service.CouponExpired), string(service.CouponDeleted)}
+
+// CountCoupons counts a stock's recorded coupons.
+func (s *Store) CountCoupons(ctx context.Context, stockID string) (service.CouponCounts, error) {
+	var c service.CouponCounts
+	q := s.db.WithContext(ctx).Model(&couponRow{}).Where("stock_id = ?", stockID)
+	if err := q.Count(&c.Issued).Error; err != nil {
+		return c, wrapf(err, "count coupons of %s", stockID)
+	}
+	err := s.db.WithContext(ctx).Model(&couponRow{}).Where("stock_id = ? AND status = ?", stockID, string(service.CouponConsumed)).
+		Count(&c.Consumed).Error
+	return c, wrapf(err, "count consumed coupons of %s", stockID)
+}
+
+// StaleCoupons returns up to limit issued or consumed coupons received since
+// since, read longest ago (NULL, never, first in both dialects) first.
+func (s *Store) StaleCoupons(ctx context.Context, since time.Time, limit int) ([]service.Coupon, error) {
+	var rows []couponRow
+	err := s.db.WithContext(ctx).
+		Where("status IN ? AND received_at >= ?", []string{string(service.CouponIssued), string(service.CouponConsumed)}, dbTime(since)).
+		Order("checked_at ASC").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, wrapf(err, "list stale coupons")
+	}
+	out := make([]service.Coupon, len(rows))
+	for i, r := range rows {
+		out[i] = toCoupon(r)
+	}
+	return out, nil
+}
+
+// NotificationSeen reports whether a notification id was handled.
+func (s *Store) NotificationSeen(ctx context.Context, id string) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&notificationRow{}).Where("id = ?", id).Count(&n).Error
+	return n > 0, wrapf(err, "read notification %s", id)
+}
+
+// MarkNotification records a handled notification id; false when it was
+// recorded already.
+func (s *Store) MarkNotification(ctx context.Context, id, eventType string) (bool, error) {
+	row := notificationRow{ID: id, EventType: eventType, ReceivedAt: now()}
+	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+	if res.Error != nil {
+		return false, wrapf(res.Error, "mark notification %s", id)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+var (
+	_ service.CouponStore   = (*Store)(nil)
+	_ service.CouponCounter = (*Store)(nil)
+)
