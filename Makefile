@@ -10,7 +10,7 @@ run:
 # test starts MariaDB and Redis where needed (installing them on a fresh machine),
 # checks formatting and vet, runs every test with the race detector, then test-js.
 test: services lint
-	$(GO) test -race -count=1 -timeout 12m ./...
+	$(GO) test -race -count=1 -timeout 25m ./...
 	$(MAKE) fuzz
 	$(MAKE) test-js
 
