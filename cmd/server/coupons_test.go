@@ -518,7 +518,8 @@ func TestCouponConsumeReplicas(t *testing.T) {
 	env := merchantEnv(t, wx)
 	mchID := payEnv(t, wx, env)
 	m := &payMerchant{merchant: &merchant{server: startServer(t, env),
-		admin: mintToken(t, prodAdminUser, service.RoleAdmin), clerk: mintToken(t, clerkUser, service.RoleClerk)}, wx: wx, mchID: mchID}
+		admin: mintToken(t, prodAdminUser, service.RoleAdmin)}, wx: wx, mchID: mchID}
+	m.clerk = m.addClerk(t) // merchant tokens belong to real accounts
 	env2 := map[string]string{}
 	for k, v := range env {
 		env2[k] = v
