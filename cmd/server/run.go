@@ -48,11 +48,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	switch cmd {
 	case "", "serve":
 	case "migrate":
+		if len(args) > 1 && args[1] == "status" {
+			return migrationStatus(ctx, cfg, log, stdout)
+		}
 		return migrateOnly(ctx, cfg, log)
 	case "healthcheck":
 		return healthcheck(ctx, cfg.HTTPAddr)
 	default:
-		return fmt.Errorf("unknown command %q: want serve (default), migrate or healthcheck", cmd)
+		return fmt.Errorf("unknown command %q: want serve (default), migrate, migrate status or healthcheck", cmd)
 	}
 	log.Info("starting", append([]any{"version", version}, cfg.LogAttrs()...)...)
 
