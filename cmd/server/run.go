@@ -189,7 +189,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 }
 
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*store.Store, error) {
-	st, err := store.Open(ctx, store.Config{MySQLDSN: cfg.MySQLDSN, SQLitePath: cfg.SQLitePath}, log)
+	st, err := store.Open(ctx, store.Config{MySQLDSN: cfg.MySQLDSN, SQLitePath: cfg.SQLitePath,
+		MaxOpenConns: cfg.MySQLPool.MaxOpen, MaxIdleConns: cfg.MySQLPool.MaxIdle}, log)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

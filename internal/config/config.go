@@ -20,6 +20,8 @@ type Config struct {
 	RedisURL   string // empty: in-process cache
 	// RedisKeyPrefix namespaces every key, so several deployments can share one Redis.
 	RedisKeyPrefix string
+	// MySQLPool sizes the MySQL connection pool (pool.go).
+	MySQLPool MySQLPool
 
 	WeChatAppID         string // empty: sandbox mode
 	WeChatAppSecret     string
@@ -106,6 +108,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, &Error{"WECHAT_API_BASE", "want an http(s) URL"}
 	}
 	var err error
+	if c.MySQLPool, err = loadMySQLPool(get); err != nil {
+		return Config{}, err
+	}
 	if c.WeChatTimeout, err = time.ParseDuration(get("WECHAT_TIMEOUT", "5s")); err != nil || c.WeChatTimeout <= 0 {
 		return Config{}, &Error{"WECHAT_TIMEOUT", "want a positive duration such as 5s"}
 	}
@@ -203,11 +208,11 @@ func cacheKind(c Config) string {
 
 // Names lists every environment variable Load reads, for deployment checks.
 func Names() []string {
-	return []string{
+	return append([]string{
 		"HTTP_ADDR", "MYSQL_DSN", "SQLITE_PATH", "REDIS_URL", "REDIS_KEY_PREFIX",
 		"WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_MINIAPP_ID", "WECHAT_MINIAPP_SECRET",
 		"WECHAT_API_BASE", "WECHAT_TIMEOUT", "WECHAT_CALLBACK_TOKEN", "WECHAT_ENCODING_AES_KEY",
 		"JWT_SECRET", "ADMIN_USERNAME", "ADMIN_PASSWORD", "RATE_LIMIT_PER_MINUTE", "LOG_LEVEL",
 		"AUTO_MIGRATE",
-	}
+	}, mysqlPoolNames...)
 }
