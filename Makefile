@@ -10,8 +10,9 @@ run:
 # test starts MariaDB and Redis where needed (installing them on a fresh machine,
 # with podman for the image test in deploy/),
 # checks formatting and vet, runs every test with the race detector, then test-js.
+# 20 m per package: deploy/ builds the image, a cold build of every module inside it.
 test: services lint
-	$(GO) test -race -count=1 -timeout 12m ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
 	$(MAKE) fuzz
 	$(MAKE) test-js
 
