@@ -7,8 +7,10 @@ export PATH := $(PATH):/usr/local/go/bin
 run:
 	$(GO) run ./cmd/server
 
-# test starts MariaDB and Redis where needed (installing them on a fresh machine),
+# test starts MariaDB and Redis where needed (installing them on a fresh machine,
+# with podman for the image test in deploy/),
 # checks formatting and vet, runs every test with the race detector, then test-js.
+# 20 m per package: deploy/ builds the image, a cold build of every module inside it.
 test: services lint
 	$(GO) test -race -count=1 -timeout 25m ./...
 	$(MAKE) fuzz
@@ -27,6 +29,7 @@ test-short: lint
 
 services:
 	bash scripts/ensure-services.sh
+	bash scripts/ensure-podman.sh
 
 # test-js runs the mini-program client's tests (clients/miniprogram) against the
 # service in sandbox mode, with Node's built-in runner; it installs Node where missing.

@@ -439,6 +439,13 @@ type composeService struct {
 	Volumes         []string       `yaml:"volumes"`
 	StopGracePeriod string         `yaml:"stop_grace_period"`
 	Restart         string         `yaml:"restart"`
+	ContainerName   string         `yaml:"container_name"`
+	Deploy          struct {
+		Replicas *int `yaml:"replicas"`
+	} `yaml:"deploy"`
+	Networks map[string]struct {
+		IPv4Address string `yaml:"ipv4_address"`
+	} `yaml:"networks"`
 }
 
 type composeBuild struct {
@@ -511,16 +518,21 @@ func TestComposeServices(t *testing.T) {
 		ports     []string // container ports published
 	}{
 		{
+			// No published port: the replicas are reached through lb.
 			service: "coupon", health: strings.Join([]string{"CMD", serverBinary, "healthcheck"}, " "),
 			dependsOn: map[string]string{
 				"mysql":   "service_healthy",
 				"redis":   "service_healthy",
 				"migrate": "service_completed_successfully",
 			},
-			ports: []string{strconv.Itoa(httpPort)},
+		},
+		{
+			service: "lb", image: "nginx:", health: "/healthz",
+			dependsOn: map[string]string{"coupon": "service_healthy"},
+			ports:     []string{strconv.Itoa(httpPort)},
 		},
 		{service: "migrate", dependsOn: map[string]string{"mysql": "service_healthy"}},
-		{service: "mysql", image: "mysql:8", health: "mysqladmin ping"},
+		{service: "mysql", image: "mysql:8.4", health: "mysqladmin ping"},
 		{service: "redis", image: "redis:7", health: "CMD redis-cli ping"},
 		{service: "wxsandbox", profiles: []string{"sandbox"}, ports: []string{"9100"}},
 	}
@@ -605,9 +617,34 @@ func TestComposeServices(t *testing.T) {
 			v, ok := c.Services["coupon"].Environment["AUTO_MIGRATE"]
 			return fmt.Sprintf("%q (set: %v)", v, ok), `"false"`, v == "false"
 		}},
-		{"coupon listens on the published port", func() (string, string, bool) {
+		{"lb proxies to the port coupon listens on", func() (string, string, bool) {
 			addr := orDefault(c.Services["coupon"].Environment["HTTP_ADDR"], ":8080")
-			return addrPort(addr), strconv.Itoa(httpPort), addrPort(addr) == strconv.Itoa(httpPort)
+			want := "server coupon:" + addrPort(addr)
+			ng := nginxConf(t)
+			return "nginx.conf", want, strings.Contains(ng, want) && strings.Contains(ng, "listen "+strconv.Itoa(httpPort)+";")
+		}},
+		{"coupon runs two replicas and can scale", func() (string, string, bool) {
+			s := c.Services["coupon"]
+			got := fmt.Sprintf("replicas %v, container_name %q, ports %v", deref(s.Deploy.Replicas), s.ContainerName, s.Ports)
+			return got, "replicas ≥ 2, no container_name, no published port",
+				deref(s.Deploy.Replicas) >= 2 && s.ContainerName == "" && len(s.Ports) == 0
+		}},
+		{"TRUSTED_PROXIES is lb's fixed address", func() (string, string, bool) {
+			lbAddr := c.Services["lb"].Networks["default"].IPv4Address
+			got := c.Services["coupon"].Environment["TRUSTED_PROXIES"]
+			return got, lbAddr, lbAddr != "" && got == lbAddr
+		}},
+		{"MySQL's max_connections covers every replica's pool and migrate", func() (string, string, bool) {
+			maxConns := 0
+			for _, a := range c.Services["mysql"].Command {
+				if v, ok := strings.CutPrefix(a, "--max-connections="); ok {
+					maxConns, _ = strconv.Atoi(v)
+				}
+			}
+			pool := composeDefault(c.Services["coupon"].Environment["MYSQL_MAX_OPEN_CONNS"])
+			need := deref(c.Services["coupon"].Deploy.Replicas)*pool + composeDefault(c.Services["migrate"].Environment["MYSQL_MAX_OPEN_CONNS"])
+			return fmt.Sprintf("max_connections %d", maxConns), fmt.Sprintf("≥ %d (replicas × %d + migrate)", need, pool),
+				pool > 0 && maxConns >= need
 		}},
 		{"coupon gets time to drain on stop", func() (string, string, bool) {
 			d, err := time.ParseDuration(c.Services["coupon"].StopGracePeriod)
@@ -684,10 +721,54 @@ func allowedEnv(service, name string) bool {
 		return strings.HasPrefix(name, "MYSQL_")
 	case "wxsandbox":
 		return strings.HasPrefix(name, "SANDBOX_")
-	case "redis":
+	case "redis", "lb":
 		return false
 	}
 	return slices.Contains(config.Names(), name)
+}
+
+func nginxConf(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("nginx.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// asInt reads a YAML int-or-string count (not a percentage); 0 when absent.
+func asInt(v any) int {
+	switch v := v.(type) {
+	case int:
+		return v
+	case uint64:
+		return int(v)
+	case int64:
+		return int(v)
+	case string:
+		n, _ := strconv.Atoi(v)
+		return n
+	}
+	return 0
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 1
+	}
+	return *p
+}
+
+// composeDefault is the number in "${VAR:-20}" or "20".
+var composeDefaultRE = regexp.MustCompile(`^(?:\$\{[A-Z_]+:-)?([0-9]+)\}?$`)
+
+func composeDefault(v string) int {
+	m := composeDefaultRE.FindStringSubmatch(v)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
 }
 
 // interpolation is a compose ${VAR}, ${VAR:-default} or ${VAR:?error}, not
@@ -831,8 +912,9 @@ type Object struct {
 }
 
 type meta struct {
-	Name   string            `yaml:"name"`
-	Labels map[string]string `yaml:"labels"`
+	Name        string            `yaml:"name"`
+	Labels      map[string]string `yaml:"labels"`
+	Annotations map[string]string `yaml:"annotations"`
 }
 
 type envVar struct {
@@ -912,6 +994,11 @@ type deployment struct {
 			MatchLabels map[string]string `yaml:"matchLabels"`
 		} `yaml:"selector"`
 		Template podTemplate `yaml:"template"`
+		Strategy struct {
+			RollingUpdate struct {
+				MaxSurge any `yaml:"maxSurge"`
+			} `yaml:"rollingUpdate"`
+		} `yaml:"strategy"`
 	} `yaml:"spec"`
 }
 
@@ -968,10 +1055,38 @@ type hpa struct {
 type pdb struct {
 	Object `yaml:",inline"`
 	Spec   struct {
-		MinAvailable any `yaml:"minAvailable"`
-		Selector     struct {
+		MinAvailable   any `yaml:"minAvailable"`
+		MaxUnavailable any `yaml:"maxUnavailable"`
+		Selector       struct {
 			MatchLabels map[string]string `yaml:"matchLabels"`
 		} `yaml:"selector"`
+	} `yaml:"spec"`
+}
+
+type ingress struct {
+	Object `yaml:",inline"`
+	Spec   struct {
+		TLS []struct {
+			Hosts      []string `yaml:"hosts"`
+			SecretName string   `yaml:"secretName"`
+		} `yaml:"tls"`
+		Rules []struct {
+			Host string `yaml:"host"`
+			HTTP struct {
+				Paths []struct {
+					Path    string `yaml:"path"`
+					Backend struct {
+						Service struct {
+							Name string `yaml:"name"`
+							Port struct {
+								Name   string `yaml:"name"`
+								Number int    `yaml:"number"`
+							} `yaml:"port"`
+						} `yaml:"service"`
+					} `yaml:"backend"`
+				} `yaml:"paths"`
+			} `yaml:"http"`
+		} `yaml:"rules"`
 	} `yaml:"spec"`
 }
 
@@ -994,6 +1109,7 @@ type manifests struct {
 	secrets     []secret
 	hpas        []hpa
 	pdbs        []pdb
+	ingresses   []ingress
 	other       []string
 }
 
@@ -1035,6 +1151,8 @@ func loadManifests(t *testing.T) manifests {
 				m.hpas = append(m.hpas, convert[hpa](t, doc))
 			case "PodDisruptionBudget":
 				m.pdbs = append(m.pdbs, convert[pdb](t, doc))
+			case "Ingress":
+				m.ingresses = append(m.ingresses, convert[ingress](t, doc))
 			default:
 				m.other = append(m.other, o.Kind+"/"+o.Metadata.Name)
 			}
@@ -1173,11 +1291,11 @@ func TestKubernetes(t *testing.T) {
 		{"no unexpected kinds", func() (string, string, bool) {
 			return fmt.Sprint(m.other), "none", len(m.other) == 0
 		}},
-		{"three replicas", func() (string, string, bool) {
+		{"two replicas", func() (string, string, bool) {
 			if d.Spec.Replicas == nil {
-				return "unset", "3", false
+				return "unset", "2", false
 			}
-			return strconv.Itoa(*d.Spec.Replicas), "3", *d.Spec.Replicas == 3
+			return strconv.Itoa(*d.Spec.Replicas), "2", *d.Spec.Replicas == 2
 		}},
 		{"one container", func() (string, string, bool) {
 			n := len(pod.Spec.Containers)
@@ -1295,7 +1413,7 @@ func TestKubernetes(t *testing.T) {
 			want := "apps/v1 Deployment/" + d.Metadata.Name
 			return got, want, got == want
 		}},
-		{"HPA is autoscaling/v2, 3 to 10 on CPU", func() (string, string, bool) {
+		{"HPA is autoscaling/v2, 2 to 10 on CPU", func() (string, string, bool) {
 			minR := 0
 			if h.Spec.MinReplicas != nil {
 				minR = *h.Spec.MinReplicas
@@ -1307,7 +1425,7 @@ func TestKubernetes(t *testing.T) {
 				}
 			}
 			got := fmt.Sprintf("%s %d..%d %v", h.APIVersion, minR, h.Spec.MaxReplicas, metrics)
-			return got, "autoscaling/v2 3..10 [Resource/cpu]", got == "autoscaling/v2 3..10 [Resource/cpu]"
+			return got, "autoscaling/v2 2..10 [Resource/cpu]", got == "autoscaling/v2 2..10 [Resource/cpu]"
 		}},
 		{"CPU autoscaling has a CPU request to scale on", func() (string, string, bool) {
 			return c.Resources.Requests["cpu"], "set", c.Resources.Requests["cpu"] != ""
@@ -1320,6 +1438,55 @@ func TestKubernetes(t *testing.T) {
 				}
 			}
 			return fmt.Sprint(got), "one", len(got) == 1
+		}},
+		{"disruption budget lets a node drain with two replicas", func() (string, string, bool) {
+			// A drain evicts while the budget allows one pod down: with 2 replicas
+			// that is minAvailable 1 or maxUnavailable ≥ 1.
+			var got []string
+			ok := len(m.pdbs) == 1
+			for _, p := range m.pdbs {
+				got = append(got, fmt.Sprintf("minAvailable %v, maxUnavailable %v", p.Spec.MinAvailable, p.Spec.MaxUnavailable))
+				down := 2 - asInt(p.Spec.MinAvailable)
+				if p.Spec.MinAvailable == nil {
+					down = asInt(p.Spec.MaxUnavailable)
+				}
+				ok = ok && down >= 1 && down < 2
+			}
+			return fmt.Sprint(got), "one pod of two may be evicted", ok
+		}},
+		{"MySQL connections at the HPA's maximum stay under max_connections", func() (string, string, bool) {
+			cm := m.configMaps[0]
+			maxConns, _ := strconv.Atoi(cm.Metadata.Annotations["wxcoupon.io/mysql-max-connections"])
+			pool, _ := strconv.Atoi(cm.Data["MYSQL_MAX_OPEN_CONNS"])
+			pods := h.Spec.MaxReplicas + asInt(d.Spec.Strategy.RollingUpdate.MaxSurge)
+			need := pods*pool + 1*pool // the replicas during a rollout, and the migrate Job
+			return fmt.Sprintf("max_connections %d", maxConns), fmt.Sprintf("≥ %d ((%d+surge) × %d + Job)", need, h.Spec.MaxReplicas, pool),
+				pool > 0 && maxConns >= need
+		}},
+		{"Ingress terminates TLS for its hosts and routes to the Service", func() (string, string, bool) {
+			if len(m.ingresses) != 1 {
+				return fmt.Sprintf("%d Ingress", len(m.ingresses)), "one", false
+			}
+			ing := m.ingresses[0]
+			var tlsHosts, bad []string
+			for _, tls := range ing.Spec.TLS {
+				if tls.SecretName == "" {
+					bad = append(bad, "TLS without a secret")
+				}
+				tlsHosts = append(tlsHosts, tls.Hosts...)
+			}
+			for _, r := range ing.Spec.Rules {
+				if !slices.Contains(tlsHosts, r.Host) {
+					bad = append(bad, r.Host+" without TLS")
+				}
+				for _, p := range r.HTTP.Paths {
+					b := p.Backend.Service
+					if b.Name != svc.Metadata.Name || (b.Port.Name != svc.Spec.Ports[0].Name && b.Port.Number != svc.Spec.Ports[0].Port) {
+						bad = append(bad, fmt.Sprintf("%s%s → %s:%s%d", r.Host, p.Path, b.Name, b.Port.Name, b.Port.Number))
+					}
+				}
+			}
+			return fmt.Sprint(bad), "none", len(bad) == 0 && len(ing.Spec.Rules) > 0
 		}},
 		{"Secret holds placeholders only", func() (string, string, bool) {
 			var real []string

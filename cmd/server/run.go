@@ -54,11 +54,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	switch cmd {
 	case "", "serve":
 	case "migrate":
+		if len(args) > 1 && args[1] == "status" {
+			return migrationStatus(ctx, cfg, log, stdout)
+		}
 		return migrateOnly(ctx, cfg, log)
 	case "healthcheck":
 		return healthcheck(ctx, cfg.HTTPAddr)
 	default:
-		return fmt.Errorf("unknown command %q: want serve (default), migrate or healthcheck", cmd)
+		return fmt.Errorf("unknown command %q: want serve (default), migrate, migrate status or healthcheck", cmd)
 	}
 	log.Info("starting", append([]any{"version", version}, cfg.LogAttrs()...)...)
 
@@ -234,7 +237,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 }
 
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*store.Store, error) {
-	st, err := store.Open(ctx, store.Config{MySQLDSN: cfg.MySQLDSN, SQLitePath: cfg.SQLitePath}, log)
+	st, err := store.Open(ctx, store.Config{MySQLDSN: cfg.MySQLDSN, SQLitePath: cfg.SQLitePath,
+		MaxOpenConns: cfg.MySQLPool.MaxOpen, MaxIdleConns: cfg.MySQLPool.MaxIdle}, log)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

@@ -20,6 +20,8 @@ type Config struct {
 	RedisURL   string // empty: in-process cache
 	// RedisKeyPrefix namespaces every key, so several deployments can share one Redis.
 	RedisKeyPrefix string
+	// MySQLPool sizes the MySQL connection pool (pool.go).
+	MySQLPool MySQLPool
 
 	WeChatAppID         string // the emulator's in sandbox mode
 	WeChatAppSecret     string
@@ -122,6 +124,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, &Error{"WECHAT_API_BASE", "want an http(s) URL"}
 	}
 	var err error
+	if c.MySQLPool, err = loadMySQLPool(get); err != nil {
+		return Config{}, err
+	}
 	if c.WeChatTimeout, err = time.ParseDuration(get("WECHAT_TIMEOUT", "5s")); err != nil || c.WeChatTimeout <= 0 {
 		return Config{}, &Error{"WECHAT_TIMEOUT", "want a positive duration such as 5s"}
 	}
@@ -246,5 +251,5 @@ func Names() []string {
 		"WECHAT_API_BASE", "WECHAT_TIMEOUT", "WECHAT_CALLBACK_TOKEN", "WECHAT_ENCODING_AES_KEY",
 		"JWT_SECRET", "JWT_SECRET_PREVIOUS", "ADMIN_USERNAME", "ADMIN_PASSWORD", "RATE_LIMIT_PER_MINUTE", "LOG_LEVEL",
 		"AUTO_MIGRATE", "SANDBOX", "TRUSTED_PROXIES", "CORS_ALLOWED_ORIGINS", "MEMBER_NUMBER_PATTERN",
-	}, wechatPayNames...)
+	}, append(wechatPayNames, mysqlPoolNames...)...)
 }

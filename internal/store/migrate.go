@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"time"
 
 	"github.com/pressly/goose/v3"
 
@@ -11,22 +12,13 @@ import (
 )
 
 // Migrate brings the schema up to the newest embedded migration; when it is
-// already there it does nothing. Each migration applied is logged.
+// already there it does nothing. Each migration applied is logged. On MySQL,
+// replicas that start at once take turns (see migrationLock); SQLite is one
+// process's file and needs no lock.
 func (s *Store) Migrate(ctx context.Context) error {
-	dir, gooseDialect := migrations.MySQL, goose.DialectMySQL
-	if s.dialect == DialectSQLite {
-		dir, gooseDialect = migrations.SQLite, goose.DialectSQLite3
-	}
-	fsys, err := migrations.Dir(dir)
+	p, err := s.migrationProvider()
 	if err != nil {
-		return fmt.Errorf("migrate %s: %w", s.dialect, err)
-	}
-	// Not verbose: goose stays quiet and the results are logged below. The
-	// provider is not closed, since that would close the store's pool.
-	p, err := goose.NewProvider(gooseDialect, s.sqlDB, fsys,
-		goose.WithSlog(s.log), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return fmt.Errorf("migrate %s: %w", s.dialect, err)
+		return err
 	}
 	results, err := p.Up(ctx)
 	if err != nil {
@@ -37,4 +29,53 @@ func (s *Store) Migrate(ctx context.Context) error {
 			"version", r.Source.Version, "file", path.Base(r.Source.Path), "duration", r.Duration)
 	}
 	return nil
+}
+
+// MigrationState is one embedded migration and whether the database has it.
+type MigrationState struct {
+	Version   int64
+	File      string
+	Applied   bool
+	AppliedAt time.Time // zero when pending
+}
+
+// MigrationStatus lists every embedded migration, oldest first, with whether it
+// is applied (goose status). It does not change the schema.
+func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
+	p, err := s.migrationProvider()
+	if err != nil {
+		return nil, err
+	}
+	list, err := p.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migration status %s: %w", s.dialect, err)
+	}
+	out := make([]MigrationState, 0, len(list))
+	for _, m := range list {
+		out = append(out, MigrationState{Version: m.Source.Version, File: path.Base(m.Source.Path),
+			Applied: m.State == goose.StateApplied, AppliedAt: m.AppliedAt})
+	}
+	return out, nil
+}
+
+func (s *Store) migrationProvider() (*goose.Provider, error) {
+	dir, gooseDialect := migrations.MySQL, goose.DialectMySQL
+	if s.dialect == DialectSQLite {
+		dir, gooseDialect = migrations.SQLite, goose.DialectSQLite3
+	}
+	fsys, err := migrations.Dir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("migrate %s: %w", s.dialect, err)
+	}
+	// Not verbose: goose stays quiet and the results are logged by Migrate. The
+	// provider is not closed, since that would close the store's pool.
+	opts := []goose.ProviderOption{goose.WithSlog(s.log), goose.WithDisableGlobalRegistry(true)}
+	if s.dialect == DialectMySQL {
+		opts = append(opts, goose.WithSessionLocker(migrationLock{wait: migrationLockWait}))
+	}
+	p, err := goose.NewProvider(gooseDialect, s.sqlDB, fsys, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("migrate %s: %w", s.dialect, err)
+	}
+	return p, nil
 }

@@ -36,6 +36,10 @@ const (
 type Config struct {
 	MySQLDSN   string
 	SQLitePath string
+	// MySQL pool sizes. MaxOpenConns 0 takes the defaults (25 open, as many
+	// idle as open); otherwise both apply as given (MaxIdleConns 0: none kept).
+	MaxOpenConns int
+	MaxIdleConns int
 }
 
 // Store is the database. It is safe for concurrent use.
@@ -74,7 +78,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 	case cfg.MySQLDSN != "":
 		dialect = DialectMySQL
 		var mc *mysqldrv.Config
-		sqlDB, mc, err = openMySQL(cfg.MySQLDSN)
+		sqlDB, mc, err = openMySQL(cfg.MySQLDSN, cfg.MaxOpenConns, cfg.MaxIdleConns)
 		if err == nil {
 			// RETURNING (MariaDB 10.5+) is left off so that inserts behave alike on
 			// every server: RowsAffected is what the server reports.
@@ -114,7 +118,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 
 // openMySQL opens a pool for dsn, forcing what the store relies on: DATETIME
 // columns read as time.Time in UTC, and a dial timeout.
-func openMySQL(dsn string) (*sql.DB, *mysqldrv.Config, error) {
+func openMySQL(dsn string, maxOpen, maxIdle int) (*sql.DB, *mysqldrv.Config, error) {
 	mc, err := mysqldrv.ParseDSN(dsn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("parse DSN: %w", err)
@@ -140,10 +144,13 @@ func openMySQL(dsn string) (*sql.DB, *mysqldrv.Config, error) {
 		return nil, nil, fmt.Errorf("connector: %w", err)
 	}
 	db := sql.OpenDB(connector)
-	db.SetMaxOpenConns(25)
-	// As many idle as open: under load a smaller idle pool closes and reopens
-	// connections many times a second (measured in docs/benchmarks.md).
-	db.SetMaxIdleConns(25)
+	if maxOpen <= 0 {
+		// As many idle as open: under load a smaller idle pool closes and reopens
+		// connections many times a second (measured in docs/benchmarks.md).
+		maxOpen, maxIdle = 25, 25
+	}
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(maxIdle)
 	db.SetConnMaxLifetime(30 * time.Minute)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	return db, mc, nil

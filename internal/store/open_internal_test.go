@@ -15,7 +15,7 @@ func TestOpenMySQLInterpolatesParamsWhereSafe(t *testing.T) {
 		{"root:@tcp(127.0.0.1:3306)/coupon?collation=big5_chinese_ci", false},
 	}
 	for _, c := range cases {
-		db, mc, err := openMySQL(c.dsn)
+		db, mc, err := openMySQL(c.dsn, 0, 0)
 		if err != nil {
 			t.Errorf("openMySQL(%q): %v", c.dsn, err)
 			continue
