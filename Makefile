@@ -10,7 +10,8 @@ run:
 # test starts MariaDB and Redis where needed (installing them on a fresh machine,
 # with podman for the image test in deploy/),
 # checks formatting and vet, runs every test with the race detector, then test-js.
-# 20 m per package: deploy/ builds the image, a cold build of every module inside it.
+# 25 m per package: deploy/ builds the image (a cold build of every module inside it),
+# cmd/server runs every end-to-end flow under the race detector.
 test: services lint
 	$(GO) test -race -count=1 -timeout 25m ./...
 	$(MAKE) fuzz

@@ -11,7 +11,8 @@ missing=()
 command -v podman >/dev/null || missing+=(podman)
 command -v buildah >/dev/null || missing+=(buildah)
 command -v runc >/dev/null || missing+=(runc)
-command -v busybox >/dev/null || missing+=(busybox-static)
+# The static build: the stand-in image has no libc for a dynamic busybox.
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || missing+=(busybox-static)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing ${missing[*]}"
   as_root apt-get update -qq
