@@ -28,6 +28,9 @@ type phase struct {
 	// next returns worker w's next request body and bearer token (empty: none);
 	// ok is false when the supply is exhausted, which ends the phase early.
 	next func(w int) (body []byte, token string, ok bool)
+	// nextURL, when set, replaces next for phases whose URL changes with the
+	// request (a member's code in the path).
+	nextURL func(w int) (url string, body []byte, token string, ok bool)
 	// check says whether a 200 answer is a success; nil accepts any 200.
 	check func(body []byte) error
 	// atWindow is called when the timed window starts and when it ends.
@@ -53,6 +56,8 @@ type result struct {
 	db           map[string]float64 // MariaDB counters per second in the window
 	closed       map[string]float64 // connections closed per second, by peer
 	profile      string
+	verify       string // what was checked after the phase (rows, sums)
+	verified     bool
 }
 
 func (r result) rps() float64 {
@@ -108,12 +113,20 @@ func (p phase) run(ctx context.Context) result {
 				if issued.Add(1) > p.maxRequests {
 					return
 				}
-				body, token, ok := p.next(w)
+				url := p.url
+				var body []byte
+				var token string
+				var ok bool
+				if p.nextURL != nil {
+					url, body, token, ok = p.nextURL(w)
+				} else {
+					body, token, ok = p.next(w)
+				}
 				if !ok {
 					exhausted.Store(true)
 					return
 				}
-				req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
+				req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 				if err != nil {
 					panic(err) // the URL is ours
 				}

@@ -13,6 +13,16 @@
 //	card-ext        POST /api/v1/card-ext, one card
 //	decrypt         POST /api/v1/codes/decrypt, one code each, every code new
 //	decrypt-repeat  the same codes again (idempotent: already recorded)
+//	send-coupon-params  POST /api/v1/send-coupon-params, one running 商家券 stock
+//	coupons-confirm POST /api/v1/coupons/confirm, one new coupon each, posted
+//	                once (issued beforehand through send-coupon-params and the
+//	                emulator's plugin); the coupons rows are counted at the end
+//	ledger          POST /admin/v1/members/{code}/bonus, +1 point with a new
+//	                request_id, each worker on members of its own; every
+//	                member's points are checked at the end
+//
+// The server is configured with the emulator's WeChat Pay merchant
+// (WECHATPAY_*, from sandbox/pay/merchant).
 //
 // It prints a Markdown table (requests, errors, req/s, p50/p99, the measured
 // process's peak RSS) and whether the targets are met, then stops everything,
@@ -28,7 +38,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -39,6 +51,7 @@ type options struct {
 	conns       int
 	users       int
 	codes       int
+	coupons     int
 	phases      string
 	maxRequests int64
 	timeout     time.Duration
@@ -59,7 +72,8 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.conns, "connections", 64, "concurrent keep-alive connections (closed-loop workers)")
 	fs.IntVar(&o.users, "users", 0, "distinct users signed in (default 4 × connections)")
 	fs.IntVar(&o.codes, "codes", 0, "codes received beforehand for the decrypt phase (default 4000 × (warmup+duration) seconds)")
-	fs.StringVar(&o.phases, "phases", "ceiling,card-ext,decrypt,decrypt-repeat", "phases to run, in order")
+	fs.IntVar(&o.coupons, "coupons", 0, "coupons issued beforehand for the coupons-confirm phase (default 4000 × (warmup+duration) seconds)")
+	fs.StringVar(&o.phases, "phases", "ceiling,card-ext,decrypt,decrypt-repeat", "phases to run, in order (also: send-coupon-params, coupons-confirm, ledger)")
 	fs.Int64Var(&o.maxRequests, "max-requests", 5_000_000, "upper bound on the requests of one phase")
 	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "upper bound on the whole run")
 	fs.StringVar(&o.mysql, "mysql", "root:@tcp(127.0.0.1:3306)/", "MySQL/MariaDB server (DSN ending in /); a fresh database is made and dropped")
@@ -88,9 +102,12 @@ func parseFlags(args []string) (options, error) {
 	if o.codes <= 0 {
 		o.codes = int(4000 * (o.warmup + o.duration).Seconds())
 	}
+	if o.coupons <= 0 {
+		o.coupons = int(4000 * (o.warmup + o.duration).Seconds())
+	}
 	for _, p := range strings.Split(o.phases, ",") {
 		switch p {
-		case "ceiling", "card-ext", "decrypt", "decrypt-repeat":
+		case "ceiling", "card-ext", "decrypt", "decrypt-repeat", "send-coupon-params", "coupons-confirm", "ledger":
 		default:
 			return o, fmt.Errorf("-phases: unknown phase %q", p)
 		}
@@ -197,6 +214,8 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 		return err
 	}
 
+	a := api{http: newClient(32)}
+
 	// The service.
 	httpAddr, err := freeAddr()
 	if err != nil {
@@ -218,6 +237,9 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 		"ADMIN_PASSWORD":        adminPassword,
 		"RATE_LIMIT_PER_MINUTE": "0",
 		"LOG_LEVEL":             "error",
+	}
+	if err := payEnv(ctx, a, wx, env); err != nil {
+		return err
 	}
 	pprofAddr := ""
 	if o.pprof {
@@ -250,7 +272,6 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 		return err
 	}
 
-	a := api{http: newClient(32)}
 	logf("setting up: %d card(s), %d users", o.cards, o.users)
 	f, err := setup(ctx, a, base, wx, "bench", adminPassword, o.cards, o.users)
 	if err != nil {
@@ -265,6 +286,35 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 			return err
 		}
 		logf("received %d codes in %v", len(codes), time.Since(t).Round(time.Millisecond))
+	}
+	has := func(name string) bool { return slices.Contains(strings.Split(o.phases, ","), name) }
+	var stocks []string
+	var coupons []received
+	if has("send-coupon-params") || has("coupons-confirm") {
+		n := 1
+		if has("coupons-confirm") {
+			n = couponStocks
+		}
+		if stocks, err = f.createStocks(ctx, a, n); err != nil {
+			return err
+		}
+	}
+	if has("coupons-confirm") {
+		logf("issuing %d coupons of %d stocks through send-coupon-params and the emulator's plugin", o.coupons, len(stocks))
+		t := time.Now()
+		if coupons, err = f.issueCoupons(ctx, a, stocks, o.coupons); err != nil {
+			return err
+		}
+		logf("issued %d coupons in %v", len(coupons), time.Since(t).Round(time.Millisecond))
+	}
+	var mems *members
+	if has("ledger") {
+		logf("activating %d members of a member card", len(f.users))
+		t := time.Now()
+		if mems, err = f.newMembers(ctx, a); err != nil {
+			return err
+		}
+		logf("activated %d members in %v", len(mems.list), time.Since(t).Round(time.Millisecond))
 	}
 	a.http.CloseIdleConnections()
 
@@ -327,6 +377,46 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 			p.check = decryptOK
 			if o.pprof {
 				profile = filepath.Join(o.profileDir, "decrypt-repeat.cpu.pprof")
+			}
+		case "send-coupon-params":
+			body := sendParamsBody(stocks[0])
+			p.url = base + "/api/v1/send-coupon-params"
+			p.next = func(w int) ([]byte, string, bool) { return body, f.users[w%len(f.users)].token, true }
+			p.check = wantBytes(`"sign"`)
+			if o.pprof {
+				profile = filepath.Join(o.profileDir, "send-coupon-params.cpu.pprof")
+			}
+		case "coupons-confirm":
+			supply := newSupply(coupons, false)
+			var acked atomic.Int64
+			p.url = base + "/api/v1/coupons/confirm"
+			p.next = supply.next
+			p.check = counted(confirmOK, &acked)
+			if o.pprof {
+				profile = filepath.Join(o.profileDir, "coupons-confirm.cpu.pprof")
+			}
+			after = func() {
+				last := &rep.results[len(rep.results)-1]
+				last.verify, last.verified = db.verifyCoupons(ctx, int64(len(supply.used())), acked.Load())
+				logf("phase %s: %s", name, last.verify)
+			}
+		case "ledger":
+			supply, err := newLedgerSupply(mems, o.conns)
+			if err != nil {
+				return err
+			}
+			p.nextURL = func(w int) (string, []byte, string, bool) {
+				i, body := supply.next(w)
+				return supply.url(base, i), body, mems.clerk, true
+			}
+			p.check = wantBytes(`"ledger_id"`)
+			if o.pprof {
+				profile = filepath.Join(o.profileDir, "ledger.cpu.pprof")
+			}
+			after = func() {
+				last := &rep.results[len(rep.results)-1]
+				last.verify, last.verified = supply.verify(ctx, a, db, base)
+				logf("phase %s: %s", name, last.verify)
 			}
 		}
 		rep.results = append(rep.results, measure(ctx, p, measured, obs, profile))

@@ -14,6 +14,10 @@ const (
 	targetCardExtP99   = 20 * time.Millisecond
 	targetDecryptRPS   = 2000
 	targetPeakRSSMB    = 100
+	// 商家券 and member cards (issues 12 and 13).
+	targetSendParamsRatio = 0.60
+	targetConfirmRPS      = 2000
+	targetLedgerRPS       = 1000
 )
 
 type report struct {
@@ -53,6 +57,9 @@ func (r report) markdown() string {
 	fmt.Fprintf(&b, "Load average before the run: %s.  \n", r.loadBefore)
 	fmt.Fprintf(&b, "Run: %d connections (closed loop, keep-alive), %v warm-up + %v window per phase, %d users, %d codes received beforehand",
 		o.conns, o.warmup, o.duration, o.users, o.codes)
+	if _, ok := r.find("coupons-confirm"); ok {
+		fmt.Fprintf(&b, ", %d coupons issued beforehand", o.coupons)
+	}
 	if o.cards > 1 {
 		fmt.Fprintf(&b, ", spread over %d cards (experiment)", o.cards)
 	}
@@ -100,6 +107,21 @@ func (r report) markdown() string {
 	if d, ok := r.find("decrypt"); ok {
 		fmt.Fprintf(&b, "- decrypt (new codes) ≥ %d req/s: %.0f req/s: %s\n", targetDecryptRPS, d.rps(),
 			check(d.rps() >= targetDecryptRPS && d.errors == 0))
+	}
+	if sp, ok := r.find("send-coupon-params"); ok && hasCeiling && ceiling.rps() > 0 {
+		ratio := sp.rps() / ceiling.rps()
+		fmt.Fprintf(&b, "- send-coupon-params ≥ %.0f%% of the ceiling: %.1f%% (%.0f of %.0f req/s): %s\n", 100*targetSendParamsRatio,
+			100*ratio, sp.rps(), ceiling.rps(), check(ratio >= targetSendParamsRatio && sp.errors == 0))
+	}
+	if c, ok := r.find("coupons-confirm"); ok {
+		fmt.Fprintf(&b, "- coupons-confirm (new coupons) ≥ %d per second: %.0f per second: %s\n", targetConfirmRPS, c.rps(),
+			check(c.rps() >= targetConfirmRPS && c.errors == 0))
+		fmt.Fprintf(&b, "- coupons-confirm, nothing lost or doubled: %s: %s\n", c.verify, check(c.verified))
+	}
+	if l, ok := r.find("ledger"); ok {
+		fmt.Fprintf(&b, "- ledger ≥ %d changes per second: %.0f per second: %s\n", targetLedgerRPS, l.rps(),
+			check(l.rps() >= targetLedgerRPS && l.errors == 0))
+		fmt.Fprintf(&b, "- ledger sums: %s: %s\n", l.verify, check(l.verified))
 	}
 	peak := 0.0
 	for _, x := range r.results {

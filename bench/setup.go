@@ -161,11 +161,22 @@ func (a api) post(ctx context.Context, url, token string, in, out any) error {
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(raw))
+	return a.do(ctx, http.MethodPost, url, token, bytes.NewReader(raw), out)
+}
+
+func (a api) get(ctx context.Context, url, token string, out any) error {
+	return a.do(ctx, http.MethodGet, url, token, nil, out)
+}
+
+// do sends one request; any 2xx is a success (POST /admin/v1/users answers 201).
+func (a api) do(ctx context.Context, method, url, token string, body io.Reader, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -174,16 +185,16 @@ func (a api) post(ctx context.Context, url, token string, in, out any) error {
 		return err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("POST %s: status %d: %.300s", url, resp.StatusCode, body)
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: status %d: %.300s", method, url, resp.StatusCode, answer)
 	}
 	if out != nil {
-		if err := json.Unmarshal(body, out); err != nil {
-			return fmt.Errorf("POST %s: decode %.300s: %w", url, body, err)
+		if err := json.Unmarshal(answer, out); err != nil {
+			return fmt.Errorf("%s %s: decode %.300s: %w", method, url, answer, err)
 		}
 	}
 	return nil
@@ -201,6 +212,7 @@ type fixture struct {
 	cardID   string   // the card of card-ext (and of decrypt, with one card)
 	extra    []string // more cards for -decrypt-cards > 1
 	users    []user
+	admin    string // the bootstrap admin's token
 }
 
 // setup signs in as the bootstrap admin, creates the cards (stock and
@@ -233,7 +245,7 @@ func setup(ctx context.Context, a api, base, wx, adminUser, adminPassword string
 			},
 		},
 	}}
-	f := &fixture{base: base, wx: wx, users: make([]user, n)}
+	f := &fixture{base: base, wx: wx, users: make([]user, n), admin: login.Token}
 	for i := range max(1, cards) {
 		var created struct {
 			CardID string `json:"card_id"`
