@@ -22,12 +22,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/wxcoupon/coupon/internal/retry"
 )
 
 // DefaultBaseURL is WeChat's API host.
@@ -271,9 +272,9 @@ func (c *Client) attempts(ctx context.Context, r *request, token string, out any
 		if attempt >= maxAttempts || !r.replayable || !retryable(r, err) || ctx.Err() != nil {
 			break
 		}
-		wait := backoff(attempt)
+		wait := retry.Backoff(attempt, backoffBase, backoffCap)
 		c.log.DebugContext(ctx, "wechat call failed; retrying", "api", r.api, "attempt", attempt, "backoff", wait, "err", err)
-		if !sleep(ctx, wait) {
+		if !retry.Sleep(ctx, wait) {
 			break
 		}
 	}
@@ -326,28 +327,6 @@ func retryable(r *request, err error) bool {
 func neverSent(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
-}
-
-// backoff is the pause after the attempt-th failure: exponential from
-// backoffBase, capped, with jitter over its upper half.
-func backoff(attempt int) time.Duration {
-	d := backoffBase << (attempt - 1)
-	if d > backoffCap || d <= 0 {
-		d = backoffCap
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-// sleep waits d; false when ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // bodyError is a failure to produce the request body (an upload's reader).

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/wxcoupon/coupon/internal/retry"
 )
 
 // Cache is what the client needs from the cache shared by all replicas
@@ -321,7 +323,7 @@ func (s *credSource) obtain(ctx context.Context, stale string) (string, error) {
 		if !waiting {
 			s.c.log.DebugContext(ctx, "wechat: waiting for another instance's refresh", "what", s.what)
 		}
-		if !sleep(ctx, pollMin+rand.N(pollMax-pollMin)) {
+		if !retry.Sleep(ctx, pollMin+rand.N(pollMax-pollMin)) {
 			return "", &UnavailableError{API: s.api, Err: fmt.Errorf("waiting for another instance's %s refresh: %w", s.what, ctx.Err())}
 		}
 	}

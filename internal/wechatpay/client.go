@@ -9,13 +9,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wxcoupon/coupon/internal/retry"
 )
 
 // DefaultBaseURL is WeChat Pay's API host.
@@ -208,9 +209,9 @@ func (c *Client) do(ctx context.Context, api string, r Request, out any) error {
 		if !r.Idempotent || !transient(err) || attempt >= maxAttempts || ctx.Err() != nil {
 			break
 		}
-		wait := backoff(attempt)
+		wait := retry.Backoff(attempt, backoffBase, backoffCap)
 		c.log.DebugContext(ctx, "wechatpay call failed; repeating it", "api", api, "attempt", attempt, "backoff", wait, "err", err)
-		if !sleep(ctx, wait) {
+		if !retry.Sleep(ctx, wait) {
 			break
 		}
 	}
@@ -343,26 +344,4 @@ func outcome(ctx context.Context, api string, err error) error {
 		err = fmt.Errorf("%w (last attempt: %w)", cerr, err)
 	}
 	return &UnavailableError{API: api, Err: err}
-}
-
-// backoff is the pause after the attempt-th failure: exponential from
-// backoffBase, capped, with jitter over its upper half.
-func backoff(attempt int) time.Duration {
-	d := backoffBase << (attempt - 1)
-	if d > backoffCap || d <= 0 {
-		d = backoffCap
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-// sleep waits d; false when ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
