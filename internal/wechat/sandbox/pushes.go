@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wxcoupon/coupon/internal/retry"
 	"github.com/wxcoupon/coupon/internal/wechat/callback"
 )
 
@@ -336,7 +337,7 @@ func (px *pusher) run() {
 // retry. ctx ends when sandbox/reset forgets the push.
 func (px *pusher) deliver(ctx context.Context, p *push) {
 	for n := 1; n <= pushAttempts; n++ {
-		if n > 1 && !sleep(ctx, px.retryDelay) {
+		if n > 1 && !retry.Sleep(ctx, px.retryDelay) {
 			return
 		}
 		err := px.attempt(ctx, p)
@@ -361,18 +362,6 @@ func (px *pusher) deliver(ctx context.Context, p *push) {
 		if final {
 			return
 		}
-	}
-}
-
-// sleep waits d; false when ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/wxcoupon/coupon/internal/retry"
 )
 
 // fault is one sandbox/pay/faults entry: its next `left` calls wait delay,
@@ -41,19 +43,7 @@ func (e *Emulator) enter(path string) *fault {
 
 // wait sleeps the fault's delay; false when ctx ended first.
 func (f *fault) wait(ctx context.Context) bool {
-	return f.delay <= 0 || sleep(ctx, f.delay)
-}
-
-// sleep waits d; false when ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return f.delay <= 0 || retry.Sleep(ctx, f.delay)
 }
 
 type faultRequest struct {

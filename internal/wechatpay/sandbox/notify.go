@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/wxcoupon/coupon/internal/retry"
 	"github.com/wxcoupon/coupon/internal/wechatpay"
 )
 
@@ -149,7 +150,7 @@ func (n *notifier) run() {
 // deliver makes the first attempt and one retry per delay.
 func (n *notifier) deliver(ctx context.Context, nt *note) {
 	for i := 0; i <= len(n.delays); i++ {
-		if i > 0 && !sleep(ctx, n.delays[i-1]) {
+		if i > 0 && !retry.Sleep(ctx, n.delays[i-1]) {
 			return
 		}
 		err := n.attempt(ctx, nt)
