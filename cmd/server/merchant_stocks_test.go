@@ -582,3 +582,37 @@ func TestSandboxStocks(t *testing.T) {
 		t.Errorf("sandbox stock = %s, want RUNNING with the sandbox merchant", r.body)
 	}
 }
+
+// WeChat Pay out of reach only degrades the replica (cards keep working):
+// /readyz stays 200 and names wechatpay, and a call that gets an answer again
+// makes it ok.
+func TestWeChatPayDownDegrades(t *testing.T) {
+	t.Parallel()
+	m := startPayMerchant(t, map[string]string{"WECHATPAY_TIMEOUT": "1500ms"})
+	checks := func() (int, map[string]any) {
+		t.Helper()
+		r := call(t, "GET", m.base+"/readyz", "", nil)
+		var body struct {
+			Status string         `json:"status"`
+			Checks map[string]any `json:"checks"`
+		}
+		r.decode(t, &body)
+		body.Checks["status"] = body.Status
+		return r.status, body.Checks
+	}
+	id, _ := m.createStock(t, stockBody("NORMAL"))
+	if status, c := checks(); status != 200 || c["wechatpay"] != "ok" || c["status"] != "ok" {
+		t.Fatalf("readyz with WeChat Pay answering = %d %v, want 200 ok with wechatpay ok", status, c)
+	}
+	m.fault(t, map[string]any{"path": createStockPath + "/" + id, "http_status": 500, "times": 3})
+	if r := call(t, "GET", m.base+"/admin/v1/stocks/"+id, m.admin, nil); r.status != 503 {
+		t.Fatalf("GET with WeChat Pay failing = %d %s, want 503", r.status, r.body)
+	}
+	if status, c := checks(); status != 200 || c["wechatpay"] != "degraded" || c["status"] != "degraded" {
+		t.Errorf("readyz with WeChat Pay unreachable = %d %v, want 200 degraded naming wechatpay", status, c)
+	}
+	mustStatus(t, call(t, "GET", m.base+"/admin/v1/stocks/"+id, m.admin, nil), 200)
+	if status, c := checks(); status != 200 || c["wechatpay"] != "ok" {
+		t.Errorf("readyz after WeChat Pay answered again = %d %v, want wechatpay ok", status, c)
+	}
+}

@@ -11,28 +11,30 @@ import (
 	"github.com/wxcoupon/coupon/internal/metrics"
 	"github.com/wxcoupon/coupon/internal/store"
 	"github.com/wxcoupon/coupon/internal/wechat"
+	"github.com/wxcoupon/coupon/internal/wechatpay"
 )
 
-// reachability remembers whether the latest WeChat call got an answer. The
-// readiness probe does not call WeChat itself (that would spend quota on
-// every probe of every replica); the service's own calls tell.
+// reachability remembers whether the latest call to an upstream (WeChat,
+// WeChat Pay) got an answer. The readiness probe does not call the upstream
+// itself (that would spend quota on every probe of every replica); the
+// service's own calls tell.
 type reachability struct {
 	// downSince is when (unix ns) a call last found WeChat unreachable, 0
 	// once a call got an answer again.
 	downSince atomic.Int64
 }
 
-func (r *reachability) observe(errcode int) {
-	if errcode == wechat.CodeUnavailable {
+func (r *reachability) observe(unreachable bool) {
+	if unreachable {
 		r.downSince.CompareAndSwap(0, time.Now().UnixNano())
 		return
 	}
-	r.downSince.Store(0) // any answer, an errcode included, means WeChat is there
+	r.downSince.Store(0) // any answer, an error code included, means the upstream is there
 }
 
 func (r *reachability) err() error {
 	if since := r.downSince.Load(); since != 0 {
-		return errors.New("WeChat unreachable since " + time.Unix(0, since).UTC().Format(time.RFC3339))
+		return errors.New("unreachable since " + time.Unix(0, since).UTC().Format(time.RFC3339))
 	}
 	return nil
 }
@@ -42,18 +44,30 @@ func wechatHooks(m *metrics.Metrics, up *reachability) wechat.Hooks {
 	return wechat.Hooks{
 		OnCall: func(api string, errcode int, d time.Duration) {
 			m.ObserveWeChatCall(api, errcode, d)
-			up.observe(errcode)
+			up.observe(errcode == wechat.CodeUnavailable)
 		},
 		OnRefresh: m.ObserveRefresh,
 	}
+}
+
+// wechatPayHooks counts WeChat Pay calls for /metrics and feeds reachability.
+func wechatPayHooks(m *metrics.Metrics, up *reachability) wechatpay.Hooks {
+	return wechatpay.Hooks{OnCall: func(api, code string, d time.Duration) {
+		m.ObserveWeChatPayCall(api, code, d)
+		up.observe(code == wechatpay.OutcomeUnavailable)
+	}}
 }
 
 // readiness is what /readyz looks at (api.md, Operations): the store is
 // required; the cache is not (credentials and limits are held in process
 // while it is out); WeChat is required only while no usable access_token is
 // held, and otherwise degraded while it cannot be reached.
-func readiness(st *store.Store, kv cache.Store, wx *wechat.Client, up *reachability) []handler.ReadyCheck {
-	return []handler.ReadyCheck{
+//
+// WeChat Pay (payUp; nil when no merchant is configured) holds no credential:
+// while it cannot be reached only 商家券 calls fail, so it is at most
+// degraded.
+func readiness(st *store.Store, kv cache.Store, wx *wechat.Client, up, payUp *reachability) []handler.ReadyCheck {
+	checks := []handler.ReadyCheck{
 		{Name: "store", Check: func(ctx context.Context) (handler.ReadyState, error) {
 			if err := st.Ping(ctx); err != nil {
 				return handler.ReadyFailing, err
@@ -78,4 +92,13 @@ func readiness(st *store.Store, kv cache.Store, wx *wechat.Client, up *reachabil
 			return handler.ReadyOK, nil
 		}},
 	}
+	if payUp != nil {
+		checks = append(checks, handler.ReadyCheck{Name: "wechatpay", Check: func(context.Context) (handler.ReadyState, error) {
+			if err := payUp.err(); err != nil {
+				return handler.ReadyDegraded, err
+			}
+			return handler.ReadyOK, nil
+		}})
+	}
+	return checks
 }

@@ -165,14 +165,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if cfg.Sandbox {
 		payBase = apiBase
 	}
-	stocks, err := newStocks(cfg, payBase, st, log)
+	var payUp *reachability
+	if cfg.WeChatPay.Enabled() {
+		payUp = &reachability{}
+	}
+	pay, err := newWeChatPay(cfg, payBase, m, payUp, log)
 	if err != nil {
 		return err
 	}
-	coupons, couponNotify, err := newCoupons(cfg, payBase, st, kv, m, log)
-	if err != nil {
-		return err
-	}
+	stocks := newStocks(cfg, pay, st, log)
+	coupons, couponNotify := newCoupons(cfg, pay, st, kv, log)
 	if coupons != nil {
 		go coupons.RunReconcile(ctx)
 	}
@@ -191,7 +193,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		CouponNotify: notifyOpener(couponNotify),
 		JWT:          tokens,
 		Limiter:      ratelimit.New(limits, cfg.RateLimitPerMinute, nil),
-		Ready:        readiness(st, kv, wx, wxUp),
+		Ready:        readiness(st, kv, wx, wxUp, payUp),
 
 		Metrics: m,
 		Sandbox: emulator,

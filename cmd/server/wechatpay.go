@@ -8,16 +8,18 @@ import (
 
 	"github.com/wxcoupon/coupon/internal/busifavor"
 	"github.com/wxcoupon/coupon/internal/config"
+	"github.com/wxcoupon/coupon/internal/metrics"
 	"github.com/wxcoupon/coupon/internal/service"
 	"github.com/wxcoupon/coupon/internal/store"
 	"github.com/wxcoupon/coupon/internal/wechatpay"
 )
 
-// newStocks wires 商家券 stocks over WeChat Pay; nil when no merchant is
-// configured (the stock routes then answer 404). emulatorBase, when not
-// empty, is the in-process emulator's root: sandbox mode's merchant is the
-// emulator's, and its calls go there.
-func newStocks(cfg config.Config, emulatorBase string, st *store.Store, log *slog.Logger) (*service.Stocks, error) {
+// newWeChatPay is the one WeChat Pay client that stocks and coupons share;
+// nil when no merchant is configured (the 商家券 routes then answer 404).
+// emulatorBase, when not empty, is the in-process emulator's root: sandbox
+// mode's merchant is the emulator's, and its calls go there. Calls are
+// counted in m and tell payUp whether WeChat Pay answers.
+func newWeChatPay(cfg config.Config, emulatorBase string, m *metrics.Metrics, payUp *reachability, log *slog.Logger) (*wechatpay.Client, error) {
 	if !cfg.WeChatPay.Enabled() {
 		log.Info("WECHATPAY_MCH_ID is not set: 商家券 routes answer 404")
 		return nil, nil
@@ -27,12 +29,21 @@ func newStocks(cfg config.Config, emulatorBase string, st *store.Store, log *slo
 		pc.BaseURL = emulatorBase
 	}
 	pc.Logger = log.With("component", "wechatpay")
+	pc.Hooks = wechatPayHooks(m, payUp)
 	pay, err := wechatpay.New(pc)
 	if err != nil {
 		return nil, fmt.Errorf("wechatpay client: %w", err)
 	}
+	return pay, nil
+}
+
+// newStocks wires 商家券 stocks over pay; nil when pay is.
+func newStocks(cfg config.Config, pay *wechatpay.Client, st *store.Store, log *slog.Logger) *service.Stocks {
+	if pay == nil {
+		return nil
+	}
 	return service.NewStocks(st, busifavor.New(pay), st,
-		service.StocksConfig{MchID: cfg.WeChatPay.MchID, NotifyAppID: cfg.WeChatMiniAppID}, log, nil), nil
+		service.StocksConfig{MchID: cfg.WeChatPay.MchID, NotifyAppID: cfg.WeChatMiniAppID}, log, nil)
 }
 
 // printStocksHelp is the start-up help's first 商家券 step: a stock created
