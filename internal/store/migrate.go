@@ -8,6 +8,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/wxcoupon/coupon/internal/retry"
 	"github.com/wxcoupon/coupon/migrations"
 )
 
@@ -21,6 +22,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return err
 	}
 	results, err := p.Up(ctx)
+	// Replicas starting at once on a fresh MySQL database have been seen to
+	// fail with goose's "missing zero version migration" although they take
+	// turns on the lock (cause not yet found; goose retries its own version
+	// table creation the same way). Up is idempotent: try again, briefly.
+	for try := 1; err != nil && s.dialect == DialectMySQL && try <= 3 && ctx.Err() == nil; try++ {
+		s.log.WarnContext(ctx, "migrate: retrying", "try", try, "err", err)
+		if !retry.Sleep(ctx, time.Duration(try)*time.Second) {
+			break
+		}
+		results, err = p.Up(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", s.dialect, err)
 	}
