@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Config is the service configuration; see the table in api.md and the README.
@@ -150,8 +151,8 @@ func Load(getenv func(string) string) (Config, error) {
 	if (c.AdminUsername == "") != (c.AdminPassword == "") {
 		return Config{}, &Error{"ADMIN_PASSWORD", "ADMIN_USERNAME and ADMIN_PASSWORD go together"}
 	}
-	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
-		return Config{}, &Error{"ADMIN_PASSWORD", "want at least 8 characters"}
+	if n := utf8.RuneCountInString(c.AdminPassword); c.AdminPassword != "" && (n < 8 || n > 128) {
+		return Config{}, &Error{"ADMIN_PASSWORD", "want 8 to 128 characters"}
 	}
 
 	if c.TrustedProxies, err = parseTrustedProxies(get("TRUSTED_PROXIES", defaultTrustedProxies)); err != nil {

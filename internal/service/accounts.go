@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"golang.org/x/crypto/bcrypt"
 )
 
 // UserChange is what an admin changes in an account; nil fields stay.
@@ -77,7 +75,7 @@ func (a *Auth) ChangeOwnPassword(ctx context.Context, username, oldPassword, new
 	if err != nil {
 		return Session{}, fmt.Errorf("change password of %s: %w", username, err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(oldPassword)) != nil {
+	if !passwordMatches([]byte(u.PasswordHash), oldPassword) {
 		return Session{}, &Error{Kind: KindForbidden, Message: "old_password is wrong",
 			Details: map[string]any{"field": "old_password"}}
 	}
@@ -91,21 +89,6 @@ func (a *Auth) ChangeOwnPassword(ctx context.Context, username, oldPassword, new
 		return Session{}, accountError(username, err)
 	}
 	return a.issue(u.Username, u.Role, u.TokenVersion)
-}
-
-// hashPassword checks a new password (field names it in the error) and hashes it.
-func hashPassword(field, password string) (string, error) {
-	switch {
-	case len(password) < MinPasswordLength:
-		return "", Invalid(field, "%s: at least %d characters", field, MinPasswordLength)
-	case len(password) > 72: // bcrypt's limit
-		return "", Invalid(field, "%s: at most 72 bytes", field)
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
-	if err != nil {
-		return "", fmt.Errorf("hash password: %w", err)
-	}
-	return string(hash), nil
 }
 
 func accountError(username string, err error) error {

@@ -93,7 +93,7 @@ func (a *Auth) AdminLogin(ctx context.Context, username, password, clientIP stri
 		return Session{}, Invalid("password", "password is required")
 	}
 	if !usernamePattern.MatchString(username) {
-		_ = bcrypt.CompareHashAndPassword(a.dummyHash, []byte(password))
+		_ = passwordMatches(a.dummyHash, password)
 		return Session{}, errWrongLogin()
 	}
 	pair, user := "login:pair:"+username+"|"+clientIP, "login:user:"+username
@@ -103,12 +103,12 @@ func (a *Auth) AdminLogin(ctx context.Context, username, password, clientIP stri
 	u, err := a.admins.GetAdmin(ctx, username)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		_ = bcrypt.CompareHashAndPassword(a.dummyHash, []byte(password))
+		_ = passwordMatches(a.dummyHash, password)
 		return Session{}, a.loginFailed(ctx, pair, user)
 	case err != nil:
 		return Session{}, fmt.Errorf("admin login %s: %w", username, err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil || u.Disabled {
+	if !passwordMatches([]byte(u.PasswordHash), password) || u.Disabled {
 		return Session{}, a.loginFailed(ctx, pair, user)
 	}
 	if err := a.admins.RecordLogin(ctx, u.Username, a.now()); err != nil {
@@ -178,11 +178,11 @@ func (a *Auth) EnsureAdmin(ctx context.Context, username, password string) (bool
 	} else if !errors.Is(err, ErrNotFound) {
 		return false, fmt.Errorf("ensure admin %s: %w", username, err)
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := hashPassword("ADMIN_PASSWORD", password)
 	if err != nil {
-		return false, fmt.Errorf("hash password: %w", err)
+		return false, err
 	}
-	_, err = a.admins.CreateAdmin(ctx, AdminUser{Username: username, PasswordHash: string(hash), Role: RoleAdmin})
+	_, err = a.admins.CreateAdmin(ctx, AdminUser{Username: username, PasswordHash: hash, Role: RoleAdmin})
 	if errors.Is(err, ErrConflict) { // another replica created it first
 		return false, nil
 	}

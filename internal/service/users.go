@@ -9,9 +9,6 @@ import (
 
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.@-]{3,64}$`)
 
-// MinPasswordLength is the shortest merchant password accepted.
-const MinPasswordLength = 8
-
 // CreateUser adds a merchant account with role admin or clerk.
 func (a *Auth) CreateUser(ctx context.Context, username, password string, role Role) (AdminUser, error) {
 	switch {
