@@ -39,3 +39,29 @@ func TestLongPasswordsCountInFull(t *testing.T) {
 		map[string]string{"username": "till-7", "password": strings.Repeat("卡", 7), "role": "clerk"})
 	mustStatus(t, r, 400)
 }
+
+// Guessing the old password with a signed-in token is throttled like logins:
+// after 10 wrong guesses even the right one is refused (429) for a while,
+// while the account still signs in normally.
+func TestOldPasswordGuessesThrottled(t *testing.T) {
+	t.Parallel()
+	s := replicas(t, 1, nil)[0]
+	admin := s.adminLogin(t, "boss", "boss-password")
+	createUser(t, s, admin, "till-guess", "till-password", "clerk")
+	token, _ := merchantLogin(t, s, "till-guess", "till-password")
+
+	change := func(old string) reply {
+		return call(t, "POST", s.base+"/admin/v1/auth/password", token,
+			map[string]string{"old_password": old, "new_password": "new-till-password"})
+	}
+	for i := 0; i < 10; i++ {
+		mustStatus(t, change("guess-"+strings.Repeat("x", i)), 403)
+	}
+	r := change("till-password")
+	mustStatus(t, r, 429)
+	if r.errCode() != "rate_limited" {
+		t.Fatalf("after 10 wrong guesses: %s, want rate_limited", r.body)
+	}
+	// Signing in from another client is slowed, not blocked.
+	merchantLogin(t, s, "till-guess", "till-password")
+}

@@ -64,9 +64,15 @@ func (a *Auth) DeleteUser(ctx context.Context, username string) error {
 
 // ChangeOwnPassword replaces the caller's password after checking the old
 // one; the caller's other tokens end and the returned session is the new one.
+// Wrong old passwords are throttled like failed logins: a stolen token must
+// not become a way to guess the password without limit.
 func (a *Auth) ChangeOwnPassword(ctx context.Context, username, oldPassword, newPassword string) (Session, error) {
 	if oldPassword == "" {
 		return Session{}, Invalid("old_password", "old_password is required")
+	}
+	guess, user := "login:pair:"+username+"|old_password", "login:user:"+username
+	if err := a.checkThrottle(ctx, guess, user); err != nil {
+		return Session{}, err
 	}
 	u, err := a.admins.GetAdmin(ctx, username)
 	if errors.Is(err, ErrNotFound) {
@@ -76,6 +82,7 @@ func (a *Auth) ChangeOwnPassword(ctx context.Context, username, oldPassword, new
 		return Session{}, fmt.Errorf("change password of %s: %w", username, err)
 	}
 	if !passwordMatches([]byte(u.PasswordHash), oldPassword) {
+		_ = a.loginFailed(ctx, guess, user)
 		return Session{}, &Error{Kind: KindForbidden, Message: "old_password is wrong",
 			Details: map[string]any{"field": "old_password"}}
 	}
