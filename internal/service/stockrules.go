@@ -25,7 +25,6 @@ const (
 	maxStockAmount       = 10_000_000    // fen: discount_amount, transaction_minimum, exchange_price
 	maxStockCoupons      = 1_000_000_000 // max_coupons, max_coupons_by_day
 	maxCouponsPerUser    = 100
-	maxStockWindow       = 366 * 24 * time.Hour // "at most 1 year"; a leap year's 366 days pass
 	maxWaitDays          = 30
 	maxDayTimePeriods    = 2
 	secondsPerDay        = 86400
@@ -324,7 +323,9 @@ func checkAvailableTime(p string, a StockAvailableTime, now time.Time) error {
 	if !end.After(begin) {
 		return Invalid(p+".available_end_time", "%s.available_end_time must be after available_begin_time", p)
 	}
-	if end.Sub(begin) > maxStockWindow {
+	// "At most 1 year" as WeChat Pay counts it: the same date a year on
+	// (366 days across a 29 February, 365 otherwise).
+	if end.After(begin.AddDate(1, 0, 0)) {
 		return Invalid(p+".available_end_time", "%s: the stock's window may not exceed one year", p)
 	}
 	if !end.After(now) {

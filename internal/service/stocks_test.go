@@ -143,3 +143,23 @@ func TestStockDefinitionRules(t *testing.T) {
 		t.Errorf("provider creates = %d, want none", len(p.created))
 	}
 }
+
+// A year is WeChat Pay's calendar year: 2026-11-24 to 2027-11-24 passes, one
+// day more (366 days, no 29 February between) does not.
+func TestStockWindowAtMostOneCalendarYear(t *testing.T) {
+	t.Parallel()
+	svc, _ := newStocksEnv(t)
+	window := func(end string) []byte {
+		return []byte(strings.Replace(strings.Replace(minimalStock, "%s", "", 1),
+			"2026-12-31T23:59:59+08:00", end, 1))
+	}
+	if _, err := svc.Create(context.Background(), window("2027-11-24T00:00:00+08:00")); err != nil {
+		t.Errorf("a window of exactly one year: %v", err)
+	}
+	_, err := svc.Create(context.Background(), window("2027-11-25T00:00:00+08:00"))
+	var se *service.Error
+	if !errors.As(err, &se) || se.Kind != service.KindInvalid ||
+		se.Details["field"] != "coupon_use_rule.coupon_available_time.available_end_time" {
+		t.Errorf("366 days without a 29 February: err = %v, want invalid naming available_end_time", err)
+	}
+}
