@@ -104,17 +104,19 @@ export default {
       clear(result)
       const consumeButton = h('button', { type: 'button', class: 'primary big wide', 'data-testid': 'consume' }, '确认核销')
       const outcome = h('div', { 'data-testid': 'consume-result', 'aria-live': 'assertive' })
-      consumeButton.addEventListener('click', () => consume(v, consumeButton, outcome))
+      const statusEl = h('dd', { 'data-testid': 'status' }, label('status', v.status),
+        v.providerStatus ? h('span', { class: 'muted' }, `（微信：${label('wechat', v.providerStatus)}）`) : null)
+      const banner = h('div', { class: v.canConsume ? 'result ok' : 'result warn', 'data-testid': 'can-consume' },
+        h('strong', {}, v.canConsume ? '可以核销' : '不可核销'),
+        v.canConsume ? KINDS[v.kind].name + '有效，确认后核销' : '当前状态：' + label('status', v.status))
+      consumeButton.addEventListener('click', () => consume(v, consumeButton, outcome, banner, statusEl))
       result.appendChild(h('div', { class: 'card', 'data-testid': 'code-view', 'data-can-consume': String(v.canConsume) },
-        h('div', { class: v.canConsume ? 'result ok' : 'result warn', 'data-testid': 'can-consume' },
-          h('strong', {}, v.canConsume ? '可以核销' : '不可核销'),
-          v.canConsume ? KINDS[v.kind].name + '有效，确认后核销' : '当前状态：' + label('status', v.status)),
+        banner,
         h('dl', { class: 'facts' },
           h('dt', {}, '券码'), h('dd', { class: 'mono', 'data-testid': 'code' }, v.code),
           h('dt', {}, v.kind === 'card' ? '卡券 ID' : '批次'), h('dd', { class: 'mono' }, v.name ? `${v.name}（${v.id}）` : v.id || '—'),
           h('dt', {}, '持有人'), h('dd', { class: 'mono', 'data-testid': 'holder' }, v.holder || '—'),
-          h('dt', {}, '状态'), h('dd', { 'data-testid': 'status' }, label('status', v.status),
-            v.providerStatus ? h('span', { class: 'muted' }, `（微信：${label('wechat', v.providerStatus)}）`) : null),
+          h('dt', {}, '状态'), statusEl,
           h('dt', {}, '有效期'), h('dd', {}, `${dateTime(v.from)} 至 ${dateTime(v.to)}`),
           h('dt', {}, '领取时间'), h('dd', {}, dateTime(v.receivedAt)),
           v.consumedAt ? [h('dt', {}, '核销时间'), h('dd', {}, dateTime(v.consumedAt))] : null),
@@ -122,7 +124,7 @@ export default {
         outcome))
     }
 
-    async function consume (v, button, outcome) {
+    async function consume (v, button, outcome, banner, statusEl) {
       if (button.disabled) return
       button.disabled = true
       clear(outcome)
@@ -133,6 +135,8 @@ export default {
       try {
         const done = await ctx.api('POST', path, body)
         button.hidden = true
+        banner.hidden = true
+        statusEl.textContent = label('status', 'consumed')
         outcome.appendChild(h('div', { class: 'result ok', role: 'status', 'data-outcome': 'consumed' },
           h('strong', {}, '核销成功'),
           `券码 ${v.code} 已于 ${dateTime(done.consumed_at || new Date().toISOString())} 核销`))
@@ -147,7 +151,7 @@ export default {
           already ? (wechatText(err.details) || '此券码已被核销、已失效或已过期，不能再次核销') : err.userMessage))
         // A retry after a network error or timeout is safe: a code is consumed at most once.
         button.disabled = already
-        if (already) button.hidden = true
+        if (already) { button.hidden = true; banner.hidden = true }
       }
     }
 
