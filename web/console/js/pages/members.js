@@ -88,7 +88,7 @@ export default {
         else balanceEl.textContent = yuan(total)
         if (isAdmin) loadLedger(m, ledger, 0)
       }
-      view.appendChild(h('div', { class: 'row' },
+      view.appendChild(h('div', { class: 'row forms' },
         changeForm(m, 'bonus', onChanged),
         changeForm(m, 'balance', onChanged)))
       if (isAdmin) {
