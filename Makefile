@@ -42,9 +42,10 @@ test-js:
 
 # test-console drives the merchant console (web/console) in Debian's chromium
 # with playwright-core against the service in sandbox mode; it installs chromium,
-# a Chinese font and the test folder's npm packages where missing or stale.
+# a Chinese font and the test folder's npm packages where missing or stale
+# (playwright-core needs Node 20).
 test-console:
-	bash scripts/ensure-node.sh
+	NODE_MIN=20 bash scripts/ensure-node.sh
 	bash scripts/ensure-chromium.sh
 	@if [ ! -f test/console/node_modules/.package-lock.json ] || \
 	    ! cmp -s test/console/package-lock.json test/console/node_modules/.package-lock.json.src; then \
