@@ -16,7 +16,7 @@ func TestConsoleAssetsPresent(t *testing.T) {
 		"index.html", "app.css", "icon.png",
 		"js/app.js", "js/api.js", "js/dom.js", "js/format.js", "js/i18n.js",
 		"js/pages/signin.js", "js/pages/codes.js", "js/pages/members.js", "js/pages/cards.js",
-		"js/pages/stocks.js", "js/pages/users.js", "js/pages/audit.js",
+		"js/pages/stocks.js", "js/pages/users.js", "js/pages/audit.js", "js/pages/password.js",
 	} {
 		if b, err := fs.ReadFile(assets, name); err != nil || len(b) == 0 {
 			t.Errorf("console asset %s missing or empty (%v)", name, err)

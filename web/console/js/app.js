@@ -9,9 +9,12 @@ import cards from './pages/cards.js'
 import stocks from './pages/stocks.js'
 import users from './pages/users.js'
 import audit from './pages/audit.js'
+import password from './pages/password.js'
 
 // In nav order.
-const PAGES = [codes, members, cards, stocks, users, audit]
+const NAV = [codes, members, cards, stocks, users, audit]
+// Every route: the nav's pages and those opened from the top bar.
+const PAGES = [...NAV, password]
 
 const app = document.getElementById('app')
 const topbar = document.querySelector('[data-testid=topbar]')
@@ -29,7 +32,7 @@ function toast (message, kind = 'ok') {
   toastTimer = setTimeout(() => { toastEl.hidden = true }, kind === 'error' ? 8000 : 4000)
 }
 
-function allowed (s) { return PAGES.filter((p) => p.roles.includes(s.role)) }
+function allowed (s) { return NAV.filter((p) => p.roles.includes(s.role)) }
 
 function currentId () {
   const m = /^#\/([a-z-]+)/.exec(location.hash)
@@ -51,6 +54,7 @@ function signOut (message) {
 onUnauthorized(() => signOut('登录已失效，请重新登录'))
 
 document.querySelector('[data-testid=signout]').addEventListener('click', () => signOut())
+document.querySelector('[data-testid=change-password]').addEventListener('click', () => navigate('password'))
 
 let renderSeq = 0
 function route () {
@@ -69,7 +73,7 @@ function route () {
       signedIn (sess) {
         saveSession(sess)
         const id = currentId()
-        const ok = allowed(sess).some((p) => p.id === id)
+        const ok = PAGES.some((p) => p.id === id && p.roles.includes(sess.role))
         if (ok) route()
         else navigate(allowed(sess)[0].id)
       }
