@@ -34,11 +34,11 @@ const consoleCSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none';
 // mountConsole serves the merchant console's assets (index.html at the root
 // of assets) under /console/; /console redirects there.
 func mountConsole(r *gin.Engine, assets fs.FS) {
-	r.GET("/console", func(c *gin.Context) {
+	redirect := func(c *gin.Context) {
 		consoleHeaders(c)
 		c.Redirect(http.StatusMovedPermanently, "/console/")
-	})
-	r.GET("/console/*filepath", func(c *gin.Context) {
+	}
+	serve := func(c *gin.Context) {
 		consoleHeaders(c)
 		name := strings.TrimPrefix(path.Clean("/"+c.Param("filepath")), "/")
 		if name == "" {
@@ -58,7 +58,11 @@ func mountConsole(r *gin.Engine, assets fs.FS) {
 		c.Header("Cache-Control", "no-cache")
 		c.Header("ETag", tag)
 		http.ServeContent(c.Writer, c.Request, name, time.Time{}, bytes.NewReader(body))
-	})
+	}
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		r.Handle(method, "/console", redirect)
+		r.Handle(method, "/console/*filepath", serve)
+	}
 }
 
 func consoleHeaders(c *gin.Context) {

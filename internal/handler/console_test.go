@@ -49,6 +49,16 @@ func TestConsoleServesAssets(t *testing.T) {
 	}
 }
 
+func TestConsoleAnswersHead(t *testing.T) {
+	t.Parallel()
+	w := httptest.NewRecorder()
+	consoleRouter().ServeHTTP(w, httptest.NewRequest(http.MethodHead, "/console/app.css", nil))
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "text/css; charset=utf-8" || w.Body.Len() != 0 {
+		t.Errorf("HEAD /console/app.css = %d %q, %d bytes", w.Code, w.Header().Get("Content-Type"), w.Body.Len())
+	}
+	checkConsoleHeaders(t, "/console/app.css", w.Header())
+}
+
 func TestConsoleRevalidates(t *testing.T) {
 	t.Parallel()
 	h := consoleRouter()
