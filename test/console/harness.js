@@ -38,7 +38,11 @@ export async function startServer () {
   }
   const child = spawn(bin, [], {
     cwd: dir,
-    env: { ...env, SANDBOX: 'true', HTTP_ADDR: '127.0.0.1:0', SQLITE_PATH: path.join(dir, 'coupon.db'), LOG_LEVEL: 'info' },
+    // The sandbox alone, whatever the developer's shell has exported.
+    env: {
+      ...env, SANDBOX: 'true', HTTP_ADDR: '127.0.0.1:0', SQLITE_PATH: path.join(dir, 'coupon.db'), LOG_LEVEL: 'info',
+      MYSQL_DSN: '', REDIS_URL: '', WECHAT_APP_ID: '', WECHATPAY_MCH_ID: '', ADMIN_USERNAME: '', ADMIN_PASSWORD: '', CORS_ALLOWED_ORIGINS: ''
+    },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const killOnExit = () => child.kill('SIGKILL')
