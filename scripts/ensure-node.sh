@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes sure Node.js 18 or later is on PATH, for the mini-program client's tests
+# Makes sure Node.js 18 (or NODE_MIN) or later is on PATH, for the JS tests
 # (node --test, fetch). Installs Debian's nodejs with apt-get where it is missing or
 # older. Safe to run again; does nothing when a recent enough node is there.
 set -euo pipefail
@@ -7,7 +7,7 @@ set -euo pipefail
 log() { echo "ensure-node: $*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-want=18
+want=${NODE_MIN:-18}
 recent_enough() {
   command -v node >/dev/null &&
     node -e "process.exit(parseInt(process.versions.node, 10) >= $want ? 0 : 1)" 2>/dev/null

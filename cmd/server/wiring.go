@@ -42,6 +42,7 @@ Coupon service running in SANDBOX mode at http://%[1]s
 WeChat is emulated in-process under http://%[1]s/sandbox/wechat/ (app id %[2]s); nothing leaves this machine.
 Store: %[3]s   Cache: %[6]s   JWT secret: %[7]s
 Merchant login: %[4]s / %[8]s
+Merchant console (商户后台): http://%[1]s/console/
 
 Try the flow:
   ADMIN=$(curl -s -XPOST http://%[1]s/admin/v1/auth/login -d "{\"username\":\"%[4]s\",\"password\":\"%[5]s\"}" | jq -r .token)
