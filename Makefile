@@ -2,7 +2,7 @@
 GO ?= go
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: run test services lint test-short test-js fuzz
+.PHONY: run test services lint test-short test-js test-console fuzz
 
 run:
 	$(GO) run ./cmd/server
@@ -16,6 +16,7 @@ test: services lint
 	$(GO) test -race -count=1 -timeout 25m ./...
 	$(MAKE) fuzz
 	$(MAKE) test-js
+	$(MAKE) test-console
 
 # fuzz runs each parser's fuzz target briefly (the seed corpora in testdata/ also
 # run as plain tests above). FUZZTIME=1m make fuzz for a longer run.
@@ -38,6 +39,19 @@ services:
 test-js:
 	bash scripts/ensure-node.sh
 	node --test clients/miniprogram/test/*.test.js
+
+# test-console drives the merchant console (web/console) in Debian's chromium
+# with playwright-core against the service in sandbox mode; it installs chromium,
+# a Chinese font and the test folder's npm packages where missing or stale.
+test-console:
+	bash scripts/ensure-node.sh
+	bash scripts/ensure-chromium.sh
+	@if [ ! -f test/console/node_modules/.package-lock.json ] || \
+	    ! cmp -s test/console/package-lock.json test/console/node_modules/.package-lock.json.src; then \
+		cd test/console && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund && \
+		cp package-lock.json node_modules/.package-lock.json.src; \
+	fi
+	node --test test/console/*.test.js
 
 lint:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \

@@ -22,6 +22,7 @@ import (
 	"github.com/wxcoupon/coupon/internal/wechat/sandbox"
 	paysandbox "github.com/wxcoupon/coupon/internal/wechatpay/sandbox"
 	"github.com/wxcoupon/coupon/internal/wxcard"
+	"github.com/wxcoupon/coupon/web"
 )
 
 // Sandbox mode's merchant account, printed at start; only ever used against the emulator.
@@ -197,6 +198,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 		Metrics: m,
 		Sandbox: emulator,
+		Console: web.ConsoleAssets(),
 		Log:     log,
 
 		TrustedProxies:     cfg.TrustedProxies,

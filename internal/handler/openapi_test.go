@@ -23,12 +23,12 @@ func allRoutes(t *testing.T) *gin.Engine {
 	t.Helper()
 	h := New(Deps{
 		JWT: auth.NewJWT("0123456789abcdef0123456789abcdef", nil), Events: &service.Events{}, Members: &service.Members{},
-		Metrics: metrics.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Metrics: metrics.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Console: testConsole,
 	})
 	return h.(*gin.Engine)
 }
 
-var ginParam = regexp.MustCompile(`:([a-z_]+)`)
+var ginParam = regexp.MustCompile(`[:*]([a-z_]+)`)
 
 // TestOpenAPIMatchesRoutes fails when a registered route is missing from
 // openapi.yaml or the document names a route that does not exist.

@@ -4,6 +4,7 @@
 package handler
 
 import (
+	"io/fs"
 	"log/slog"
 	"net/http"
 
@@ -47,6 +48,9 @@ type Deps struct {
 	CORSAllowedOrigins []string
 	// Sandbox, when set, is the WeChat emulator, mounted under /sandbox/wechat/.
 	Sandbox http.Handler
+	// Console, when set, holds the merchant console's assets (index.html at
+	// its root), served under /console/.
+	Console fs.FS
 	Log     *slog.Logger
 }
 
@@ -172,6 +176,10 @@ func New(d Deps) http.Handler {
 	if d.Events != nil {
 		r.GET("/wechat/callback", h.verifyCallbackURL)
 		r.POST("/wechat/callback", h.receiveCallback)
+	}
+
+	if d.Console != nil {
+		mountConsole(r, d.Console)
 	}
 
 	if d.Sandbox != nil {
