@@ -127,7 +127,8 @@ export function serverRefusal (form, err, status, labelOf, localMessage) {
     return
   }
   fieldError(form, null)
-  status.textContent = (err && err.userMessage) || '操作失败'
+  const code = err && err.details && err.details.wechat_errcode
+  status.textContent = ((err && err.userMessage) || '操作失败') + (code ? `（微信错误码 ${code}）` : '')
   status.hidden = false
 }
 
