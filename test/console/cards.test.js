@@ -111,10 +111,15 @@ test('卡券: create through the form, receive, stock ±, edit, delete', { timeo
   assert.equal(await row.locator('[data-col=issued]').textContent(), '0')
 
   // A user receives it through the sandbox (card-ext → add-card → decrypt).
-  await receiveCard(server, cardId, 'oConsoleCards1')
+  const { code } = await receiveCard(server, cardId, 'oConsoleCards1')
   await page.getByTestId('reload-cards').click()
   await page.locator(`tr[data-card-id="${cardId}"] [data-col=issued]`).filter({ hasText: /^1$/ }).waitFor()
   assert.equal(await page.locator(`tr[data-card-id="${cardId}"] [data-col=consumed]`).textContent(), '0')
+  // Consumed at the counter, it is counted too.
+  await call('POST', `${server.base}/admin/v1/codes/${encodeURIComponent(code)}/consume`, { card_id: cardId }, token)
+  await page.getByTestId('reload-cards').click()
+  await page.locator(`tr[data-card-id="${cardId}"] [data-col=consumed]`).filter({ hasText: /^1$/ }).waitFor()
+  assert.equal(await page.locator(`tr[data-card-id="${cardId}"] [data-col=issued]`).textContent(), '1')
   await screenshot(page, 'cards')
 
   // Stock ±.
@@ -122,6 +127,7 @@ test('卡券: create through the form, receive, stock ±, edit, delete', { timeo
   const detail = page.getByTestId('card-detail')
   await detail.waitFor()
   assert.equal(await detail.getByTestId('detail-issued').textContent(), '1')
+  assert.equal(await detail.getByTestId('detail-consumed').textContent(), '1')
   const q0 = (await card(cardId)).quantity
   const stock = detail.getByTestId('stock-form')
   await stock.locator('[name=delta]').fill('10')
