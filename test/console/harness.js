@@ -245,3 +245,39 @@ export async function activateMember (server, cardId, openid) {
   return call('POST', server.base + '/api/v1/members/activate',
     { card_id: cardId, encrypt_code: form.encrypt_code, activate_ticket: form.activate_ticket }, token)
 }
+
+/** A 商家券 stock (WeChat Pay create-stock object): ¥1 off ¥10, 30 days. */
+export function stockDef (name = '满10减1') {
+  const now = new Date()
+  const later = new Date(now.getTime() + 30 * 86400_000)
+  const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, '+00:00')
+  return {
+    stock_name: name,
+    goods_name: '全场通用',
+    stock_type: 'NORMAL',
+    coupon_use_rule: {
+      coupon_available_time: { available_begin_time: iso(now), available_end_time: iso(later), available_day_after_receive: 7 },
+      use_method: 'OFF_LINE',
+      fixed_normal_coupon: { discount_amount: 100, transaction_minimum: 1000 }
+    },
+    coupon_code_mode: 'WECHATPAY_MODE',
+    stock_send_rule: { max_coupons: 1000, max_coupons_per_user: 2 }
+  }
+}
+
+/**
+ * The user `openid` receives a coupon of stockId as the <send-coupon> plugin
+ * would (sandbox/pay/send-coupon) and the mini-program confirms it. Returns
+ * the coupon_code.
+ */
+export async function receiveCoupon (server, stockId, openid) {
+  const token = await userToken(server, openid)
+  const params = await call('POST', server.base + '/api/v1/send-coupon-params', { stocks: [{ stock_id: stockId }] }, token)
+  const sent = await call('POST', server.wx + '/sandbox/pay/send-coupon',
+    { openid, send_coupon_params: params.send_coupon_params, send_coupon_merchant: params.send_coupon_merchant, sign: params.sign })
+  if (sent.errcode !== 'OK') throw new Error('send-coupon: ' + JSON.stringify(sent))
+  const confirmed = await call('POST', server.base + '/api/v1/coupons/confirm', { send_coupon_result: sent.send_coupon_result }, token)
+  const c = confirmed.coupons[0]
+  if (c.error) throw new Error('confirm: ' + JSON.stringify(c.error))
+  return c.coupon_code
+}
