@@ -557,3 +557,15 @@ test('idempotency keys are fresh and within the contract\'s 1–64 characters', 
   assert.notEqual(a, newIdempotencyKey())
   assert.ok(a.length >= 1 && a.length <= 64 && /^[\x21-\x7e]+$/.test(a))
 })
+
+test('one key per intended request: the same body keeps its key, another body or a reset gets a new one', async () => {
+  const { onceKey } = await import('../../web/console/js/formkit.js')
+  let n = 0
+  const k = onceKey(() => 'k' + (++n))
+  const body = { card: { card_type: 'GIFT' } }
+  assert.equal(k.for(body), 'k1')
+  assert.equal(k.for({ card: { card_type: 'GIFT' } }), 'k1', 'a retry of the same content')
+  assert.equal(k.for({ card: { card_type: 'CASH' } }), 'k2', 'changed content')
+  k.reset()
+  assert.equal(k.for({ card: { card_type: 'CASH' } }), 'k3', 'after a success')
+})
