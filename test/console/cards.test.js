@@ -145,7 +145,7 @@ test('卡券: create through the form, receive, stock ±, edit, delete', { timeo
   const stale = page.getByTestId('card-detail').getByTestId('stock-form')
   await stale.locator('[name=delta]').fill(String(q0 + 6))
   await stale.getByTestId('stock-reduce').click()
-  await stale.locator('[data-error-for=delta]').waitFor({ state: 'visible' })
+  await stale.locator('[data-error-for=delta]').filter({ hasText: `库存现为 ${q0 + 5}` }).waitFor()
   assert.equal((await card(cardId)).quantity, q0 + 5, 'nothing reduced')
 
   // Edit: a too-long title is refused beside the field, then a good one saves.

@@ -122,7 +122,7 @@ export function showErrors (form, errors, status, labelOf = (x) => x) {
 export function serverRefusal (form, err, status, labelOf, localMessage) {
   const f = err && err.details && err.details.field
   if (err && err.code === 'invalid_argument' && typeof f === 'string' && f) {
-    const msg = (localMessage && localMessage(f)) || `${labelOf(f)}不符合要求（${err.message}）`
+    const msg = (localMessage && localMessage(f, err)) || `${labelOf(f)}不符合要求（${err.message}）`
     showErrors(form, { [f]: msg }, status, labelOf)
     return
   }

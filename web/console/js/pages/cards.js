@@ -270,7 +270,12 @@ export default {
           await openDetail(d.card_id)
           await loadList()
         } catch (err) {
-          serverRefusal(form, err, status, (f) => (f === 'delta' ? '数量' : f))
+          serverRefusal(form, err, status, (f) => (f === 'delta' ? '数量' : f), (f, e) => {
+            // The stock changed since the page read it (codes received meanwhile).
+            if (f === 'delta' && typeof e.details.quantity === 'number') return `库存现为 ${count(e.details.quantity)}，不能减少 ${count(-n)}`
+            if (f === 'delta' && typeof e.details.total_quantity === 'number') return `总库存不能超过 ${MAX_STOCK}`
+            return null
+          })
         } finally {
           up.disabled = down.disabled = false
         }
