@@ -127,8 +127,10 @@ export function serverRefusal (form, err, status, labelOf, localMessage) {
     return
   }
   fieldError(form, null)
-  const code = err && err.details && err.details.wechat_errcode
-  status.textContent = ((err && err.userMessage) || '操作失败') + (code ? `（微信错误码 ${code}）` : '')
+  const d = (err && err.details) || {}
+  const why = d.wechat_errcode ? `（微信错误码 ${d.wechat_errcode}）`
+    : d.wechatpay_code ? `（微信支付：${d.wechatpay_message || d.wechatpay_code}）` : ''
+  status.textContent = ((err && err.userMessage) || '操作失败') + why
   status.hidden = false
 }
 

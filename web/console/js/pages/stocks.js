@@ -144,7 +144,8 @@ export default {
             await loadList()
             openBudget(s)
           } catch (err) {
-            serverRefusal(form, err, status, stockLabel)
+            serverRefusal(form, err, status, stockLabel, (f, e) =>
+              f === 'target_max_coupons' && typeof e.details.sent === 'number' ? `已发放 ${count(e.details.sent)} 张，总数不能低于此数` : null)
           } finally {
             button.disabled = false
           }
