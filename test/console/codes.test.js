@@ -3,10 +3,11 @@
 // consumed once, and a second consume shows the conflict.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import path from 'node:path'
 
 import {
   startServer, launchBrowser, newPage, signIn, adminToken, createClerk, screenshot, call,
-  createCard, couponDef, receiveCard, stockDef, receiveCoupon, PHONE
+  createCard, couponDef, receiveCard, stockDef, receiveCoupon, PHONE, repoRoot
 } from './harness.js'
 
 let server, browser, admin, cardId, stockId
@@ -58,6 +59,10 @@ test('a clerk on a phone looks a received code up, consumes it once, and a secon
   assert.match(await view.getByTestId('status').textContent(), /未使用/)
   assert.match(await view.getByTestId('can-consume').textContent(), /可以核销/)
   await screenshot(page, 'codes-lookup')
+  if (process.env.UPDATE_SCREENSHOT === '1') {
+    // The README's picture: the clerk's 核销 page on a phone.
+    await page.screenshot({ path: path.join(repoRoot, 'docs/console.png'), fullPage: true })
+  }
 
   await view.getByTestId('consume').click()
   const ok = page.locator('[data-outcome=consumed]')

@@ -88,3 +88,27 @@ test('a user disabled while signed in is signed out on the next call (401)', { t
   await page.getByTestId('toast').filter({ hasText: '登录已失效' }).waitFor()
   await page.context().close()
 })
+
+test('a session past its expiry shows the sign-in form, and sign-out forgets the token', { timeout: 60_000 }, async () => {
+  const page = await newPage(browser)
+  await signIn(page, server.base, ADMIN.username, ADMIN.password)
+  await page.locator('[data-nav=audit]').click()
+  await page.getByTestId('audit-table').waitFor()
+  await page.evaluate(() => {
+    const s = JSON.parse(sessionStorage.getItem('wxcoupon.console.session'))
+    s.expires_at = Date.now() - 1000
+    sessionStorage.setItem('wxcoupon.console.session', JSON.stringify(s))
+  })
+  await page.getByRole('button', { name: '刷新' }).click()
+  await page.getByTestId('signin-form').waitFor()
+  // Signing in again returns to the page that was open.
+  const form = page.getByTestId('signin-form')
+  await form.locator('[name=username]').fill(ADMIN.username)
+  await form.locator('[name=password]').fill(ADMIN.password)
+  await form.getByRole('button', { name: '登录' }).click()
+  await page.getByTestId('audit-table').waitFor()
+  await page.getByTestId('signout').click()
+  await page.getByTestId('signin-form').waitFor()
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0)
+  await page.context().close()
+})

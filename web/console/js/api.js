@@ -47,7 +47,13 @@ export async function api (method, path, body, opts = {}) {
   }
   const headers = { Accept: 'application/json', ...(opts.headers || {}) }
   const s = session()
-  const withToken = Boolean(s) && !opts.anonymous
+  if (!s && !opts.anonymous) {
+    // The session ended (expired here, or another tab signed out): sign in again.
+    const err = new ApiError(401, 'unauthenticated', 'no session')
+    unauthorized(err)
+    throw err
+  }
+  const withToken = !opts.anonymous
   if (withToken) headers.Authorization = 'Bearer ' + s.token
   let payload
   if (body instanceof FormData) payload = body

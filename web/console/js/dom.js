@@ -22,7 +22,7 @@ export function h (tag, attrs = {}, ...children) {
       continue
     }
     if (k === 'value') { value = v; continue }
-    if (k === 'checked') { el.checked = true; continue }
+    if (k === 'checked') { el.defaultChecked = true; el.checked = true; continue }
     if (k === 'style' || k === 'srcdoc') continue
     if (k === 'href' && !SAFE_HREF.test(String(v))) continue
     if (k === 'class') { el.className = Array.isArray(v) ? v.filter(Boolean).join(' ') : String(v); continue }

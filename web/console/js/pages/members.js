@@ -88,7 +88,7 @@ export default {
         else balanceEl.textContent = yuan(total)
         if (isAdmin) loadLedger(m, ledger, 0)
       }
-      view.appendChild(h('div', { class: 'row' },
+      view.appendChild(h('div', { class: 'row forms' },
         changeForm(m, 'bonus', onChanged),
         changeForm(m, 'balance', onChanged)))
       if (isAdmin) {
@@ -160,7 +160,7 @@ export default {
             fieldError(f, isBonus ? 'delta' : 'amount', isBonus ? '积分不足，不能扣减这么多' : '余额不足，不能扣这么多')
             clear(status)
           } else if (err.code === 'invalid_argument' && err.details.field && f.elements[err.details.field]) {
-            fieldError(f, err.details.field, err.userMessage + (err.message ? `（${err.message}）` : ''))
+            fieldError(f, err.details.field, err.userMessage)
             clear(status)
           } else {
             clear(status).appendChild(h('div', { class: 'result error', role: 'alert' },

@@ -85,7 +85,7 @@ export default {
         return true
       } catch (err) {
         if (err.status === 401) return false
-        const msg = err.code === 'conflict' ? '不能停用或降级最后一个管理员' : err.userMessage + (err.message ? `（${err.message}）` : '')
+        const msg = err.code === 'conflict' ? '不能停用或降级最后一个管理员' : err.userMessage
         if (f && err.details.field) fieldError(f, err.details.field, msg)
         else ctx.toast(msg, 'error')
         await load()
@@ -109,7 +109,7 @@ export default {
       } catch (err) {
         if (err.status === 401) return
         if (err.code === 'conflict') fieldError(form, 'username', '该用户名已存在')
-        else if (err.details.field && form.elements[err.details.field]) fieldError(form, err.details.field, err.userMessage + (err.message ? `（${err.message}）` : ''))
+        else if (err.details.field && form.elements[err.details.field]) fieldError(form, err.details.field, err.userMessage)
         else ctx.toast(err.userMessage, 'error')
       } finally {
         createButton.disabled = false
