@@ -122,8 +122,11 @@ export function showErrors (form, errors, status, labelOf = (x) => x) {
 export function serverRefusal (form, err, status, labelOf, localMessage) {
   const f = err && err.details && err.details.field
   if (err && err.code === 'invalid_argument' && typeof f === 'string' && f) {
-    const msg = (localMessage && localMessage(f, err)) || `${labelOf(f)}不符合要求（${err.message}）`
+    // The service's own words (English) only as the slot's tooltip: the page speaks Chinese.
+    const msg = (localMessage && localMessage(f, err)) || `${labelOf(f)}不符合要求，请检查后重试`
     showErrors(form, { [f]: msg }, status, labelOf)
+    const slot = form.querySelector(`[data-error-for="${CSS.escape(f)}"]`)
+    if (slot && err.message) slot.title = err.message
     return
   }
   fieldError(form, null)
