@@ -85,6 +85,7 @@ test('refuses what the service refuses, naming the same field', () => {
     ['begin time not RFC 3339', at + 'available_begin_time', '2025-01-01 00:00:00', 'coupon_use_rule.coupon_available_time.available_begin_time'],
     ['end before begin', at + 'available_end_time', rfc(new Date(NOW.getTime() - 3600_000)), 'coupon_use_rule.coupon_available_time.available_end_time'],
     ['window over a year', at + 'available_end_time', rfc(addDays(NOW, 368)), 'coupon_use_rule.coupon_available_time.available_end_time'],
+    ['366 days with no 29 February', at + 'available_end_time', rfc(addDays(NOW, 366)), 'coupon_use_rule.coupon_available_time.available_end_time'],
     ['wait_days over 30', at + 'wait_days_after_receive', 31, 'coupon_use_rule.coupon_available_time.wait_days_after_receive'],
     ['week_day 7', at + 'available_week', { week_day: [1, 7] }, 'coupon_use_rule.coupon_available_time.available_week.week_day[1]'],
     ['three day periods', at + 'available_week', { week_day: [1], available_day_time: [{ begin_time: 1, end_time: 2 }, { begin_time: 3, end_time: 4 }, { begin_time: 5, end_time: 6 }] }, 'coupon_use_rule.coupon_available_time.available_week.available_day_time'],

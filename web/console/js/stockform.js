@@ -10,7 +10,6 @@
 const MAX_AMOUNT = 10_000_000
 const MAX_COUPONS = 1_000_000_000
 const MAX_PER_USER = 100
-const MAX_WINDOW_MS = 366 * 24 * 3600 * 1000
 const MAX_WAIT_DAYS = 30
 const MAX_DAY_PERIODS = 2
 const SECONDS_PER_DAY = 86400
@@ -237,7 +236,7 @@ function checkAvailableTime (a, now) {
   const begin = stockTime(p + '.available_begin_time', str(a.available_begin_time))
   const end = stockTime(p + '.available_end_time', str(a.available_end_time))
   if (!(end > begin)) refuse(p + '.available_end_time', '结束时间须晚于开始时间')
-  if (end - begin > MAX_WINDOW_MS) refuse(p + '.available_end_time', '批次的可用时间不能超过一年')
+  if (end > oneYearAfter(begin)) refuse(p + '.available_end_time', '批次的可用时间不能超过一年')
   if (!(end > now)) refuse(p + '.available_end_time', '结束时间须在未来')
   const days = int(a.available_day_after_receive)
   if (days < 0 || days > 365) refuse(p + '.available_day_after_receive', '领取后有效天数应在 1 到 365 之间')
@@ -603,4 +602,12 @@ export function buildBudget (name, raw, stock) {
   const body = { [name]: Number(s) }
   const first = checkBudget(body, stock)
   return { body, errors: first ? { [first.field]: first.message } : {} }
+}
+
+// oneYearAfter is the same date and time a year on, in China time: WeChat Pay's
+// "at most 1 year" (366 days only across a 29 February), as the service checks it.
+function oneYearAfter (ms) {
+  const china = new Date(ms + 8 * 3600 * 1000)
+  china.setUTCFullYear(china.getUTCFullYear() + 1)
+  return china.getTime() - 8 * 3600 * 1000
 }
