@@ -319,7 +319,7 @@ func TestNewRedis(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
 	_, prefix := testenv.Redis(t) // skips (or fails under CI) when Redis is down
-	r, err := cache.NewRedis(ctx, testenv.RedisURL(), prefix)
+	r, err := cache.NewRedis(ctx, cache.RedisConfig{URL: testenv.RedisURL()}, prefix)
 	if err != nil {
 		t.Fatalf("NewRedis: %v", err)
 	}
@@ -333,12 +333,12 @@ func TestNewRedis(t *testing.T) {
 		t.Error("Ping after Close: no error")
 	}
 
-	if _, err := cache.NewRedis(ctx, "not a url", prefix); err == nil {
+	if _, err := cache.NewRedis(ctx, cache.RedisConfig{URL: "not a url"}, prefix); err == nil {
 		t.Error("NewRedis with a bad URL: no error")
 	}
 	short, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if _, err := cache.NewRedis(short, "redis://127.0.0.1:1/0", prefix); err == nil {
+	if _, err := cache.NewRedis(short, cache.RedisConfig{URL: "redis://127.0.0.1:1/0"}, prefix); err == nil {
 		t.Error("NewRedis with nothing listening: no error")
 	}
 }
