@@ -3,6 +3,7 @@ package cache_test
 import (
 	"context"
 	"errors"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,11 +26,28 @@ var stores = []struct {
 		rdb, prefix := testenv.Redis(t)
 		return cache.NewRedisFromClient(rdb, prefix)
 	}},
+	// The same contract on a Sentinel set, a Cluster and TLS (testenv's
+	// private redis-servers, shared by the package's tests).
+	{"redis-sentinel", topology(testenv.TopologySentinel)},
+	{"redis-cluster", topology(testenv.TopologyCluster)},
+	{"redis-tls", topology(testenv.TopologyTLS)},
 	{"memory", func(t *testing.T) kv {
 		m := cache.NewMemory()
 		t.Cleanup(func() { _ = m.Close() })
 		return m
 	}},
+}
+
+func topology(kind string) func(t *testing.T) kv {
+	return func(t *testing.T) kv {
+		return cache.NewRedisFromClient(testenv.SharedRedis(t, kind).Client(t), testenv.RandomName("coupon-test-")+":")
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.StopSharedRedis()
+	os.Exit(code)
 }
 
 func testCtx(t *testing.T) context.Context {

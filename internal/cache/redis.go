@@ -25,7 +25,7 @@ func NewRedis(ctx context.Context, c RedisConfig, keyPrefix string) (*Redis, err
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
-	r := &Redis{rdb: opt.newClient(), prefix: keyPrefix, owned: true}
+	r := &Redis{rdb: opt.NewClient(), prefix: keyPrefix, owned: true}
 	if err := r.Ping(ctx); err != nil {
 		_ = r.rdb.Close()
 		return nil, fmt.Errorf("cache: connect to %s: %w", opt, err)

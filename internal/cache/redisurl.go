@@ -238,8 +238,8 @@ func defaultTimeouts(co common) {
 	}
 }
 
-// newClient opens the client for o's topology.
-func (o *RedisOptions) newClient() redis.UniversalClient {
+// NewClient opens a go-redis client for o's topology.
+func (o *RedisOptions) NewClient() redis.UniversalClient {
 	switch {
 	case o.cluster != nil:
 		return redis.NewClusterClient(o.cluster)
