@@ -11,12 +11,17 @@ import (
 )
 
 // Three replicas on an empty Redis share one WeChat: 300 concurrent card-ext
-// requests cost one token and one ticket call in all.
+// requests cost one token and one ticket call in all, on one Redis node, a
+// Sentinel set, a Cluster and over TLS.
 func TestThreeInstancesRefreshOnce(t *testing.T) {
 	t.Parallel()
-	_, prefix := testenv.Redis(t)
+	forEveryRedis(t, threeInstancesRefreshOnce)
+}
+
+func threeInstancesRefreshOnce(t *testing.T, kind string) {
 	wx := emulator(t)
-	env := productionEnv(t, testenv.MySQLDSN(t), prefix, wx)
+	env := productionEnv(t, testenv.MySQLDSN(t), redisPrefix(t, kind), wx)
+	useRedis(t, kind, env)
 	env["RATE_LIMIT_PER_MINUTE"] = "0"
 	var servers []*server
 	for i := 0; i < 3; i++ {
