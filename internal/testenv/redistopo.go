@@ -97,6 +97,7 @@ type redisProc struct {
 	addr string
 	log  string
 	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has exited
 }
 
 func (p *redisProc) kill() {
@@ -104,7 +105,7 @@ func (p *redisProc) kill() {
 		return
 	}
 	_ = p.cmd.Process.Kill()
-	_ = p.cmd.Wait()
+	<-p.done
 	p.cmd = nil
 }
 
@@ -238,18 +239,43 @@ func spareAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// run starts redis-server with args and waits until ping answers.
-func (t *RedisTopo) run(bin, name string, ping func(context.Context) error, args ...string) (*redisProc, error) {
-	p := &redisProc{log: filepath.Join(t.dir, name+".log")}
-	args = append(args, "--logfile", p.log)
-	p.cmd = exec.Command(bin, args...)
-	// The processes die with the test binary even if it is killed.
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := p.cmd.Start(); err != nil {
-		return nil, err
+// errExited ends waitFor: the process is gone.
+var errExited = errors.New("redis-server exited")
+
+// run starts redis-server with args and waits until ping answers. Ports are
+// picked free but may be taken before redis-server binds them: then it tries
+// again with the fresh arguments args returns, up to 5 times.
+func (t *RedisTopo) run(bin, name string, args func() (addr string, args []string, err error), ping func(addr string) func(context.Context) error) (*redisProc, error) {
+	for attempt := 1; ; attempt++ {
+		addr, a, err := args()
+		if err != nil {
+			return nil, err
+		}
+		p := &redisProc{addr: addr, log: filepath.Join(t.dir, name+".log"), done: make(chan struct{})}
+		_ = os.Remove(p.log)
+		p.cmd = exec.Command(bin, append(a, "--logfile", p.log)...)
+		// The processes die with the test binary even if it is killed.
+		p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		if err := p.cmd.Start(); err != nil {
+			return nil, err
+		}
+		go func() { _ = p.cmd.Wait(); close(p.done) }()
+		t.procs = append(t.procs, p)
+		check := ping(addr)
+		err = waitFor(10*time.Second, name+" answers PING", func(ctx context.Context) error {
+			select {
+			case <-p.done:
+				return errExited
+			default:
+			}
+			return check(ctx)
+		})
+		if err != nil && attempt < 5 && strings.Contains(p.logTail(), "Address already in use") {
+			p.kill()
+			continue
+		}
+		return p, err
 	}
-	t.procs = append(t.procs, p)
-	return p, waitFor(10*time.Second, name+" answers PING", ping)
 }
 
 func waitFor(d time.Duration, what string, ok func(context.Context) error) error {
@@ -261,7 +287,7 @@ func waitFor(d time.Duration, what string, ok func(context.Context) error) error
 		if err == nil {
 			return nil
 		}
-		if time.Now().After(deadline) {
+		if errors.Is(err, errExited) || time.Now().After(deadline) {
 			return fmt.Errorf("waiting %s for %s: %w", d, what, err)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -276,29 +302,35 @@ func pingAddr(addr string) func(context.Context) error {
 	}
 }
 
-// node starts a plain node on a spare port with persistence off.
-func (t *RedisTopo) node(bin, name string, extra ...string) (*redisProc, error) {
-	addr, err := spareAddr()
-	if err != nil {
-		return nil, err
-	}
-	_, port, _ := net.SplitHostPort(addr)
-	args := append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", t.dir, "--dbfilename", name + ".rdb"}, extra...)
-	p, err := t.run(bin, name, pingAddr(addr), args...)
-	if p != nil {
-		p.addr = addr
-	}
-	return p, err
+// node starts a plain node on a spare port with persistence off; extra
+// returns more arguments (it may pick more ports).
+func (t *RedisTopo) node(bin, name string, extra func() ([]string, error)) (*redisProc, error) {
+	return t.run(bin, name, func() (string, []string, error) {
+		addr, err := spareAddr()
+		if err != nil {
+			return "", nil, err
+		}
+		_, port, _ := net.SplitHostPort(addr)
+		args := []string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+			"--dir", t.dir, "--dbfilename", name + ".rdb"}
+		if extra != nil {
+			more, err := extra()
+			if err != nil {
+				return "", nil, err
+			}
+			args = append(args, more...)
+		}
+		return addr, args, nil
+	}, pingAddr)
 }
 
 func (t *RedisTopo) startSentinel(bin string) error {
-	master, err := t.node(bin, "master")
+	master, err := t.node(bin, "master", nil)
 	if err != nil {
 		return err
 	}
 	mhost, mport, _ := net.SplitHostPort(master.addr)
-	replica, err := t.node(bin, "replica", "--replicaof", mhost, mport)
+	replica, err := t.node(bin, "replica", func() ([]string, error) { return []string{"--replicaof", mhost, mport}, nil })
 	if err != nil {
 		return err
 	}
@@ -308,25 +340,23 @@ func (t *RedisTopo) startSentinel(bin string) error {
 		return err
 	}
 	for i := 0; i < 3; i++ {
-		addr, err := spareAddr()
-		if err != nil {
-			return err
-		}
-		_, port, _ := net.SplitHostPort(addr)
 		conf := filepath.Join(t.dir, fmt.Sprintf("sentinel%d.conf", i))
-		// Short timeouts so a failover takes about a second here.
-		body := fmt.Sprintf("port %s\nbind 127.0.0.1\ndir %s\nsentinel monitor %s %s %s 2\n"+
-			"sentinel down-after-milliseconds %[3]s 1000\nsentinel failover-timeout %[3]s 5000\n",
-			port, t.dir, SentinelMaster, mhost, mport)
-		if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
-			return err
-		}
-		p, err := t.run(bin, fmt.Sprintf("sentinel%d", i), pingAddr(addr), conf, "--sentinel")
+		p, err := t.run(bin, fmt.Sprintf("sentinel%d", i), func() (string, []string, error) {
+			addr, err := spareAddr()
+			if err != nil {
+				return "", nil, err
+			}
+			_, port, _ := net.SplitHostPort(addr)
+			// Short timeouts so a failover takes about a second here.
+			body := fmt.Sprintf("port %s\nbind 127.0.0.1\ndir %s\nsentinel monitor %s %s %s 2\n"+
+				"sentinel down-after-milliseconds %[3]s 1000\nsentinel failover-timeout %[3]s 5000\n",
+				port, t.dir, SentinelMaster, mhost, mport)
+			return addr, []string{conf, "--sentinel"}, os.WriteFile(conf, []byte(body), 0o600)
+		}, pingAddr)
 		if err != nil {
 			return err
 		}
-		p.addr = addr
-		t.Sentinels = append(t.Sentinels, addr)
+		t.Sentinels = append(t.Sentinels, p.addr)
 	}
 	// Ready when every sentinel knows the replica and the two other sentinels:
 	// before that a failover cannot be agreed on or finds no replica.
@@ -408,6 +438,33 @@ func (t *RedisTopo) Failover(ctx context.Context) (string, error) {
 	return now, err
 }
 
+// KillMaster kills the master's process (SIGKILL) and waits until the
+// sentinels agree it is down and promote the replica. It returns the new master.
+func (t *RedisTopo) KillMaster(ctx context.Context) (string, error) {
+	old, err := t.MasterAddr(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, p := range t.procs {
+		if p.addr == old {
+			p.kill()
+		}
+	}
+	var now string
+	err = waitFor(30*time.Second, "the sentinels to promote the replica", func(ctx context.Context) error {
+		a, err := t.MasterAddr(ctx)
+		if err != nil {
+			return err
+		}
+		if a == old {
+			return errors.New("still " + old)
+		}
+		now = a
+		return infoHas(ctx, a, "replication", "role:master")
+	})
+	return now, err
+}
+
 func infoHas(ctx context.Context, addr, section, want string) error {
 	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 	defer c.Close()
@@ -428,14 +485,15 @@ func (t *RedisTopo) startCluster(bin string) error {
 	}
 	var addrs []string
 	for i := 0; i < 3; i++ {
-		bus, err := spareAddr()
-		if err != nil {
-			return err
-		}
-		_, busPort, _ := net.SplitHostPort(bus)
-		p, err := t.node(bin, fmt.Sprintf("node%d", i), "--cluster-enabled", "yes",
-			"--cluster-config-file", filepath.Join(t.dir, fmt.Sprintf("nodes%d.conf", i)),
-			"--cluster-port", busPort, "--cluster-node-timeout", "2000")
+		p, err := t.node(bin, fmt.Sprintf("node%d", i), func() ([]string, error) {
+			bus, err := spareAddr()
+			if err != nil {
+				return nil, err
+			}
+			_, busPort, _ := net.SplitHostPort(bus)
+			return []string{"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(t.dir, fmt.Sprintf("nodes%d.conf", i)),
+				"--cluster-port", busPort, "--cluster-node-timeout", "2000"}, nil
+		})
 		if err != nil {
 			return err
 		}
@@ -474,32 +532,40 @@ func (t *RedisTopo) startTLS(bin string) error {
 	if err != nil {
 		return err
 	}
-	addr, err := spareAddr()
+	base := cache.RedisConfig{CAFile: files.ca, CertFile: files.clientCert, KeyFile: files.clientKey}
+	ping := func(addr string) func(context.Context) error {
+		return func(ctx context.Context) error {
+			c := base
+			c.URL = "rediss://" + addr + "/0"
+			opt, err := cache.ParseRedisConfig(c)
+			if err != nil {
+				return err
+			}
+			cl := opt.NewClient()
+			defer cl.Close()
+			return cl.Ping(ctx).Err()
+		}
+	}
+	p, err := t.run(bin, "tls", func() (string, []string, error) {
+		addr, err := spareAddr()
+		if err != nil {
+			return "", nil, err
+		}
+		_, port, _ := net.SplitHostPort(addr)
+		return addr, []string{"--port", "0", "--tls-port", port, "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no", "--dir", t.dir,
+			"--tls-cert-file", files.serverCert, "--tls-key-file", files.serverKey,
+			"--tls-ca-cert-file", files.ca, "--tls-auth-clients", "yes"}, nil
+	}, ping)
 	if err != nil {
+		if p != nil && strings.Contains(p.logTail(), "not built with TLS") {
+			return &topoError{missing: true, err: errors.New("redis-server is built without TLS")}
+		}
 		return err
 	}
-	_, port, _ := net.SplitHostPort(addr)
-	t.Config = cache.RedisConfig{URL: "rediss://" + addr + "/0", CAFile: files.ca, CertFile: files.clientCert, KeyFile: files.clientKey}
-	opt, err := cache.ParseRedisConfig(t.Config)
-	if err != nil {
-		return err
-	}
-	ping := func(ctx context.Context) error {
-		c := opt.NewClient()
-		defer c.Close()
-		return c.Ping(ctx).Err()
-	}
-	p, err := t.run(bin, "tls", ping, "--port", "0", "--tls-port", port, "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", t.dir,
-		"--tls-cert-file", files.serverCert, "--tls-key-file", files.serverKey,
-		"--tls-ca-cert-file", files.ca, "--tls-auth-clients", "yes")
-	if p != nil {
-		p.addr = addr
-	}
-	if err != nil && p != nil && strings.Contains(p.logTail(), "not built with TLS") {
-		return &topoError{missing: true, err: errors.New("redis-server is built without TLS")}
-	}
-	return err
+	t.Config = base
+	t.Config.URL = "rediss://" + p.addr + "/0"
+	return nil
 }
 
 type pkiFiles struct{ ca, serverCert, serverKey, clientCert, clientKey string }
