@@ -254,6 +254,9 @@ func (c Config) Redis() cache.RedisConfig {
 
 func cacheKind(c Config) string {
 	if c.RedisURL != "" {
+		if o, err := cache.ParseRedisConfig(c.Redis()); err == nil {
+			return o.String() // topology and addresses, no credentials
+		}
 		return "redis"
 	}
 	return "memory"
