@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -131,8 +132,8 @@ func sentinelFailoverUnderLoad(t *testing.T, move func(*testenv.RedisTopo, conte
 		t.Errorf("cgi-bin/ticket/getticket calls = %d, want 1", got)
 	}
 	for _, s := range servers {
-		if r := call(t, "GET", s.base+"/readyz", "", nil); r.status != 200 {
-			t.Errorf("readyz after the failover = %d %s", r.status, r.body)
+		if r := call(t, "GET", s.base+"/readyz", "", nil); r.status != 200 || !strings.Contains(string(r.body), `"cache":"ok"`) {
+			t.Errorf("readyz after the failover = %d %s, want 200 with the cache ok (on the new master)", r.status, r.body)
 		}
 	}
 }

@@ -64,6 +64,9 @@ func threeInstancesRefreshOnce(t *testing.T, kind string) {
 	if got := stats["cgi-bin/ticket/getticket"]; got != 1 {
 		t.Errorf("cgi-bin/ticket/getticket calls = %d, want 1", got)
 	}
+	if r := call(t, "GET", servers[0].base+"/readyz", "", nil); r.status != 200 || !strings.Contains(string(r.body), `"cache":"ok"`) {
+		t.Errorf("readyz = %d %s, want 200 with the cache ok", r.status, r.body)
+	}
 }
 
 // newFlowServer starts a sandbox server with one card and one signed-in user

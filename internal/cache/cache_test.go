@@ -361,6 +361,26 @@ func TestNewRedis(t *testing.T) {
 	}
 }
 
+// On a Cluster, Ping (so /readyz) needs every master: with one gone its
+// slots cannot be served.
+func TestRedisClusterPingChecksEveryMaster(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	topo := testenv.RedisCluster(t) // its own: a node is killed
+	r, err := cache.NewRedis(ctx, topo.Config, testenv.RandomName("coupon-test-")+":")
+	if err != nil {
+		t.Fatalf("NewRedis(%s): %v", topo.Config.URL, err)
+	}
+	t.Cleanup(func() { _ = r.Close() })
+	if err := r.Ping(ctx); err != nil {
+		t.Fatalf("Ping on a healthy cluster: %v", err)
+	}
+	topo.Kill(topo.Nodes[2])
+	if err := r.Ping(ctx); err == nil {
+		t.Errorf("Ping with master %s killed: no error", topo.Nodes[2])
+	}
+}
+
 func TestMemoryClosed(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)

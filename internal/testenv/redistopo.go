@@ -53,6 +53,9 @@ type RedisTopo struct {
 	Kind string
 	// Config is what the service gets: REDIS_URL and the REDIS_TLS_* files.
 	Config cache.RedisConfig
+	// Nodes are the data nodes' addresses: the Cluster's masters, the
+	// Sentinel set's master and replica (as started), the TLS node.
+	Nodes []string
 	// Sentinels are the sentinels' addresses (Sentinel only).
 	Sentinels []string
 
@@ -80,6 +83,15 @@ func (t *RedisTopo) Client(tb testing.TB) redis.UniversalClient {
 	c := o.NewClient()
 	tb.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// Kill kills the process listening on addr (SIGKILL).
+func (t *RedisTopo) Kill(addr string) {
+	for _, p := range t.procs {
+		if p.addr == addr {
+			p.kill()
+		}
+	}
 }
 
 // Stop kills every process of the topology.
@@ -334,6 +346,7 @@ func (t *RedisTopo) startSentinel(bin string) error {
 	if err != nil {
 		return err
 	}
+	t.Nodes = []string{master.addr, replica.addr}
 	if err := waitFor(10*time.Second, "the replica to sync", func(ctx context.Context) error {
 		return infoHas(ctx, replica.addr, "replication", "master_link_status:up")
 	}); err != nil {
@@ -445,11 +458,7 @@ func (t *RedisTopo) KillMaster(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for _, p := range t.procs {
-		if p.addr == old {
-			p.kill()
-		}
-	}
+	t.Kill(old)
 	var now string
 	err = waitFor(30*time.Second, "the sentinels to promote the replica", func(ctx context.Context) error {
 		a, err := t.MasterAddr(ctx)
@@ -523,6 +532,7 @@ func (t *RedisTopo) startCluster(bin string) error {
 			return err
 		}
 	}
+	t.Nodes = addrs
 	t.Config.URL = "redis+cluster://" + strings.Join(addrs, ",")
 	return nil
 }
@@ -563,6 +573,7 @@ func (t *RedisTopo) startTLS(bin string) error {
 		}
 		return err
 	}
+	t.Nodes = []string{p.addr}
 	t.Config = base
 	t.Config.URL = "rediss://" + p.addr + "/0"
 	return nil
