@@ -337,7 +337,8 @@ func (t *RedisTopo) node(bin, name string, extra func() ([]string, error)) (*red
 }
 
 func (t *RedisTopo) startSentinel(bin string) error {
-	master, err := t.node(bin, "master", nil)
+	// No 5 s wait for more replicas before the first sync (Redis 7's default).
+	master, err := t.node(bin, "master", func() ([]string, error) { return []string{"--repl-diskless-sync-delay", "0"}, nil })
 	if err != nil {
 		return err
 	}
