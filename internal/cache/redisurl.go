@@ -88,7 +88,7 @@ func ParseRedisConfig(c RedisConfig) (*RedisOptions, error) {
 		mode = ModeSingle
 	}
 	if u.Host == "" {
-		return nil, urlErr("no host")
+		return nil, urlErr("no host: want e.g. redis://host:6379/0, redis+sentinel://host:26379/<master-name> or redis+cluster://host:7000,host:7001")
 	}
 	for _, k := range []string{"skip_verify", "insecure_skip_verify"} {
 		if u.Query().Has(k) {

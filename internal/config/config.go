@@ -123,7 +123,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.RedisURL != "" {
 		if _, err := cache.ParseRedisConfig(c.Redis()); err != nil {
-			return Config{}, &Error{"REDIS_URL", strings.TrimPrefix(err.Error(), cache.ErrRedisURL.Error()+": ") + redisForms}
+			return Config{}, &Error{"REDIS_URL", strings.TrimPrefix(err.Error(), cache.ErrRedisURL.Error()+": ")}
 		}
 	} else if c.RedisTLSCAFile != "" || c.RedisTLSCertFile != "" || c.RedisTLSKeyFile != "" {
 		return Config{}, &Error{"REDIS_TLS_CA_FILE", "REDIS_TLS_* is set but REDIS_URL is not"}
@@ -243,9 +243,6 @@ func storeKind(c Config) string {
 	}
 	return "sqlite:" + c.SQLitePath
 }
-
-// redisForms ends every REDIS_URL error.
-const redisForms = " (want redis[s]://[:password@]host:port[/db], redis[s]+sentinel://[:password@]host:26379[,host:26379...]/<master-name>[/db], or redis[s]+cluster://[:password@]host:port,host:port,...)"
 
 // Redis is the Redis configuration for cache.NewRedis.
 func (c Config) Redis() cache.RedisConfig {
