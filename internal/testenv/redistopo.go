@@ -343,7 +343,7 @@ func (t *RedisTopo) startSentinel(bin string) error {
 		return err
 	}
 	mhost, mport, _ := net.SplitHostPort(master.addr)
-	replica, err := t.node(bin, "replica", func() ([]string, error) { return []string{"--replicaof", mhost, mport}, nil })
+	replica, err := t.node(bin, "replica", func() ([]string, error) { return []string{"--replicaof", mhost, mport, "--repl-diskless-sync-delay", "0"}, nil })
 	if err != nil {
 		return err
 	}
@@ -454,14 +454,18 @@ func (t *RedisTopo) Failover(ctx context.Context) (string, error) {
 
 // KillMaster kills the master's process (SIGKILL) and waits until the
 // sentinels agree it is down and promote the replica. It returns the new master.
-func (t *RedisTopo) KillMaster(ctx context.Context) (string, error) {
+func (t *RedisTopo) KillMaster(ctx context.Context) (now string, err error) {
 	old, err := t.MasterAddr(ctx)
 	if err != nil {
 		return "", err
 	}
 	t.Kill(old)
-	var now string
-	err = waitFor(30*time.Second, "the sentinels to promote the replica", func(ctx context.Context) error {
+	defer func() {
+		if err != nil {
+			err = t.withLogs(err, "sentinel")
+		}
+	}()
+	err = waitFor(60*time.Second, "the sentinels to promote the replica", func(ctx context.Context) error {
 		a, err := t.MasterAddr(ctx)
 		if err != nil {
 			return err
@@ -473,6 +477,17 @@ func (t *RedisTopo) KillMaster(ctx context.Context) (string, error) {
 		return infoHas(ctx, a, "replication", "role:master")
 	})
 	return now, err
+}
+
+// withLogs adds to err the log tails of the processes whose log name starts
+// with prefix.
+func (t *RedisTopo) withLogs(err error, prefix string) error {
+	for _, p := range t.procs {
+		if strings.HasPrefix(filepath.Base(p.log), prefix) {
+			err = fmt.Errorf("%w\n--- %s log:\n%s", err, p.addr, p.logTail())
+		}
+	}
+	return err
 }
 
 func infoHas(ctx context.Context, addr, section, want string) error {

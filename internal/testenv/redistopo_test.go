@@ -56,6 +56,15 @@ func TestRedisTopologies(t *testing.T) {
 			if v, err := c.Get(ctx, "a").Result(); err != nil || v != "v" {
 				t.Errorf("GET a after failover = %q, %v; want the value written before", v, err)
 			}
+			start = time.Now()
+			again, err := topo.KillMaster(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("master %s killed, %s promoted in %v", now, again, time.Since(start).Round(time.Millisecond))
+			if err := c.Set(ctx, "after-kill", "v", time.Minute).Err(); err != nil {
+				t.Errorf("SET after the master was killed: %v", err)
+			}
 		})
 	}
 }
