@@ -343,7 +343,9 @@ func (t *RedisTopo) startSentinel(bin string) error {
 		return err
 	}
 	mhost, mport, _ := net.SplitHostPort(master.addr)
-	replica, err := t.node(bin, "replica", func() ([]string, error) { return []string{"--replicaof", mhost, mport, "--repl-diskless-sync-delay", "0"}, nil })
+	replica, err := t.node(bin, "replica", func() ([]string, error) {
+		return []string{"--replicaof", mhost, mport, "--repl-diskless-sync-delay", "0"}, nil
+	})
 	if err != nil {
 		return err
 	}
