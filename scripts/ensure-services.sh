@@ -45,11 +45,13 @@ ensure_mariadb() {
 }
 
 ensure_redis() {
-  listening 6379 && return 0
-  if ! command -v redis-server >/dev/null; then
+  # The Sentinel, Cluster and TLS tests run redis-server (Debian's has TLS built
+  # in) and redis-cli --cluster (redis-tools) on spare ports of their own.
+  if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
     log "installing Redis"
-    apt_install redis-server
+    apt_install redis-server redis-tools
   fi
+  listening 6379 && return 0
   log "starting Redis"
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /tmp >/dev/null
   wait_for 6379 Redis

@@ -9,11 +9,15 @@ import (
 )
 
 // The per-openid limit holds across replicas (it lives in Redis) and answers
-// 429 rate_limited with Retry-After.
+// 429 rate_limited with Retry-After, on every Redis topology.
 func TestRateLimitPerOpenIDAcrossReplicas(t *testing.T) {
 	t.Parallel()
-	_, prefix := testenv.Redis(t)
-	env := productionEnv(t, testenv.MySQLDSN(t), prefix, emulator(t))
+	forEveryRedis(t, rateLimitPerOpenIDAcrossReplicas)
+}
+
+func rateLimitPerOpenIDAcrossReplicas(t *testing.T, kind string) {
+	env := productionEnv(t, testenv.MySQLDSN(t), redisPrefix(t, kind), emulator(t))
+	useRedis(t, kind, env)
 	env["RATE_LIMIT_PER_MINUTE"] = "3"
 	a := startServer(t, env)
 	envB := map[string]string{}
@@ -43,11 +47,16 @@ func TestRateLimitPerOpenIDAcrossReplicas(t *testing.T) {
 	mustStatus(t, call(t, "POST", a.base+"/api/v1/card-ext", other, body), 200)
 }
 
-// Logins are limited per client IP, across replicas (the count lives in Redis).
+// Logins are limited per client IP, across replicas (the count lives in
+// Redis), on every Redis topology.
 func TestLoginsLimitedPerIP(t *testing.T) {
 	t.Parallel()
-	_, prefix := testenv.Redis(t)
-	env := productionEnv(t, testenv.MySQLDSN(t), prefix, emulator(t))
+	forEveryRedis(t, loginsLimitedPerIP)
+}
+
+func loginsLimitedPerIP(t *testing.T, kind string) {
+	env := productionEnv(t, testenv.MySQLDSN(t), redisPrefix(t, kind), emulator(t))
+	useRedis(t, kind, env)
 	env["RATE_LIMIT_PER_MINUTE"] = "2"
 	a := startServer(t, env)
 	envB := map[string]string{}

@@ -11,12 +11,17 @@ import (
 )
 
 // Three replicas on an empty Redis share one WeChat: 300 concurrent card-ext
-// requests cost one token and one ticket call in all.
+// requests cost one token and one ticket call in all, on one Redis node, a
+// Sentinel set, a Cluster and over TLS.
 func TestThreeInstancesRefreshOnce(t *testing.T) {
 	t.Parallel()
-	_, prefix := testenv.Redis(t)
+	forEveryRedis(t, threeInstancesRefreshOnce)
+}
+
+func threeInstancesRefreshOnce(t *testing.T, kind string) {
 	wx := emulator(t)
-	env := productionEnv(t, testenv.MySQLDSN(t), prefix, wx)
+	env := productionEnv(t, testenv.MySQLDSN(t), redisPrefix(t, kind), wx)
+	useRedis(t, kind, env)
 	env["RATE_LIMIT_PER_MINUTE"] = "0"
 	var servers []*server
 	for i := 0; i < 3; i++ {
@@ -58,6 +63,9 @@ func TestThreeInstancesRefreshOnce(t *testing.T) {
 	}
 	if got := stats["cgi-bin/ticket/getticket"]; got != 1 {
 		t.Errorf("cgi-bin/ticket/getticket calls = %d, want 1", got)
+	}
+	if r := call(t, "GET", servers[0].base+"/readyz", "", nil); r.status != 200 || !strings.Contains(string(r.body), `"cache":"ok"`) {
+		t.Errorf("readyz = %d %s, want 200 with the cache ok", r.status, r.body)
 	}
 }
 

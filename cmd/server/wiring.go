@@ -16,7 +16,7 @@ func openCache(ctx context.Context, cfg config.Config) (cache.Store, error) {
 	if cfg.RedisURL == "" {
 		return cache.NewMemory(), nil
 	}
-	r, err := cache.NewRedis(ctx, cfg.RedisURL, cfg.RedisKeyPrefix)
+	r, err := cache.NewRedis(ctx, cfg.Redis(), cfg.RedisKeyPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("open redis: %w", err)
 	}

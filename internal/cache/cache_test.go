@@ -3,6 +3,7 @@ package cache_test
 import (
 	"context"
 	"errors"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,11 +26,28 @@ var stores = []struct {
 		rdb, prefix := testenv.Redis(t)
 		return cache.NewRedisFromClient(rdb, prefix)
 	}},
+	// The same contract on a Sentinel set, a Cluster and TLS (testenv's
+	// private redis-servers, shared by the package's tests).
+	{"redis-sentinel", topology(testenv.TopologySentinel)},
+	{"redis-cluster", topology(testenv.TopologyCluster)},
+	{"redis-tls", topology(testenv.TopologyTLS)},
 	{"memory", func(t *testing.T) kv {
 		m := cache.NewMemory()
 		t.Cleanup(func() { _ = m.Close() })
 		return m
 	}},
+}
+
+func topology(kind string) func(t *testing.T) kv {
+	return func(t *testing.T) kv {
+		return cache.NewRedisFromClient(testenv.SharedRedis(t, kind).Client(t), testenv.RandomName("coupon-test-")+":")
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.StopSharedRedis()
+	os.Exit(code)
 }
 
 func testCtx(t *testing.T) context.Context {
@@ -319,7 +337,7 @@ func TestNewRedis(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
 	_, prefix := testenv.Redis(t) // skips (or fails under CI) when Redis is down
-	r, err := cache.NewRedis(ctx, testenv.RedisURL(), prefix)
+	r, err := cache.NewRedis(ctx, cache.RedisConfig{URL: testenv.RedisURL()}, prefix)
 	if err != nil {
 		t.Fatalf("NewRedis: %v", err)
 	}
@@ -333,13 +351,33 @@ func TestNewRedis(t *testing.T) {
 		t.Error("Ping after Close: no error")
 	}
 
-	if _, err := cache.NewRedis(ctx, "not a url", prefix); err == nil {
+	if _, err := cache.NewRedis(ctx, cache.RedisConfig{URL: "not a url"}, prefix); err == nil {
 		t.Error("NewRedis with a bad URL: no error")
 	}
 	short, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if _, err := cache.NewRedis(short, "redis://127.0.0.1:1/0", prefix); err == nil {
+	if _, err := cache.NewRedis(short, cache.RedisConfig{URL: "redis://127.0.0.1:1/0"}, prefix); err == nil {
 		t.Error("NewRedis with nothing listening: no error")
+	}
+}
+
+// On a Cluster, Ping (so /readyz) needs every master: with one gone its
+// slots cannot be served.
+func TestRedisClusterPingChecksEveryMaster(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	topo := testenv.RedisCluster(t) // its own: a node is killed
+	r, err := cache.NewRedis(ctx, topo.Config, testenv.RandomName("coupon-test-")+":")
+	if err != nil {
+		t.Fatalf("NewRedis(%s): %v", topo.Config.URL, err)
+	}
+	t.Cleanup(func() { _ = r.Close() })
+	if err := r.Ping(ctx); err != nil {
+		t.Fatalf("Ping on a healthy cluster: %v", err)
+	}
+	topo.Kill(topo.Nodes[2])
+	if err := r.Ping(ctx); err == nil {
+		t.Errorf("Ping with master %s killed: no error", topo.Nodes[2])
 	}
 }
 

@@ -9,46 +9,32 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Redis is the cache in Redis, shared by every replica. Every key is stored
-// under the key prefix.
+// Redis is the cache in Redis, shared by every replica: one node, a Sentinel
+// set or a Cluster. Every key is stored under the key prefix. Each operation
+// touches a single key (scripts included), so a Cluster needs no hash tags.
 type Redis struct {
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	prefix string
 	owned  bool // Close closes rdb only when NewRedis opened it
 }
 
-// NewRedis connects to the Redis at url (redis://[user:password@]host:port/db,
-// rediss:// for TLS) and pings it.
-func NewRedis(ctx context.Context, url, keyPrefix string) (*Redis, error) {
-	opt, err := redis.ParseURL(url)
+// NewRedis connects to the Redis c describes (see RedisConfig for the URL
+// forms) and pings it.
+func NewRedis(ctx context.Context, c RedisConfig, keyPrefix string) (*Redis, error) {
+	opt, err := ParseRedisConfig(c)
 	if err != nil {
-		// ParseURL's message does not echo the URL, which may carry a password.
-		return nil, fmt.Errorf("cache: parse redis url: %w", err)
+		return nil, fmt.Errorf("cache: %w", err)
 	}
-	// Short waits unless the URL sets them: a Redis that is down must not hold
-	// requests (the service degrades: see the WeChat client's in-process copy).
-	if opt.DialTimeout == 0 {
-		opt.DialTimeout = time.Second
+	r := &Redis{rdb: opt.NewClient(), prefix: keyPrefix, owned: true}
+	if err := r.Ping(ctx); err != nil {
+		_ = r.rdb.Close()
+		return nil, fmt.Errorf("cache: connect to %s: %w", opt, err)
 	}
-	if opt.ReadTimeout == 0 {
-		opt.ReadTimeout = time.Second
-	}
-	if opt.WriteTimeout == 0 {
-		opt.WriteTimeout = time.Second
-	}
-	if opt.PoolTimeout == 0 {
-		opt.PoolTimeout = 2 * time.Second
-	}
-	rdb := redis.NewClient(opt)
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		_ = rdb.Close()
-		return nil, fmt.Errorf("cache: ping redis at %s: %w", opt.Addr, err)
-	}
-	return &Redis{rdb: rdb, prefix: keyPrefix, owned: true}, nil
+	return r, nil
 }
 
 // NewRedisFromClient uses a client the caller owns (Close leaves it open).
-func NewRedisFromClient(rdb *redis.Client, keyPrefix string) *Redis {
+func NewRedisFromClient(rdb redis.UniversalClient, keyPrefix string) *Redis {
 	return &Redis{rdb: rdb, prefix: keyPrefix}
 }
 
@@ -147,9 +133,21 @@ func (r *Redis) Incr(ctx context.Context, key string, window time.Duration) (int
 	return n, nil
 }
 
-// Ping checks that Redis answers.
+// Ping checks that Redis answers: on a Cluster, every master (a master down
+// leaves its slots unusable).
 func (r *Redis) Ping(ctx context.Context) error {
-	if err := r.rdb.Ping(ctx).Err(); err != nil {
+	var err error
+	if c, ok := r.rdb.(*redis.ClusterClient); ok {
+		err = c.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
+			if err := m.Ping(ctx).Err(); err != nil {
+				return fmt.Errorf("%s: %w", m.Options().Addr, err)
+			}
+			return nil
+		})
+	} else {
+		err = r.rdb.Ping(ctx).Err()
+	}
+	if err != nil {
 		return fmt.Errorf("cache: ping redis: %w", err)
 	}
 	return nil

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/wxcoupon/coupon/internal/cache"
 )
 
 // Config is the service configuration; see the table in api.md and the README.
@@ -19,6 +21,8 @@ type Config struct {
 	MySQLDSN   string // empty: embedded SQLite at SQLitePath
 	SQLitePath string
 	RedisURL   string // empty: in-process cache
+	// RedisTLSCAFile, RedisTLSCertFile and RedisTLSKeyFile go with a rediss URL.
+	RedisTLSCAFile, RedisTLSCertFile, RedisTLSKeyFile string
 	// RedisKeyPrefix namespaces every key, so several deployments can share one Redis.
 	RedisKeyPrefix string
 	// MySQLPool sizes the MySQL connection pool (pool.go).
@@ -95,6 +99,9 @@ func Load(getenv func(string) string) (Config, error) {
 		SQLitePath:          get("SQLITE_PATH", "data/coupon.db"),
 		RedisURL:            get("REDIS_URL", ""),
 		RedisKeyPrefix:      get("REDIS_KEY_PREFIX", "coupon:"),
+		RedisTLSCAFile:      get("REDIS_TLS_CA_FILE", ""),
+		RedisTLSCertFile:    get("REDIS_TLS_CERT_FILE", ""),
+		RedisTLSKeyFile:     get("REDIS_TLS_KEY_FILE", ""),
 		WeChatAppID:         get("WECHAT_APP_ID", ""),
 		WeChatAppSecret:     get("WECHAT_APP_SECRET", ""),
 		WeChatMiniAppID:     get("WECHAT_MINIAPP_ID", ""),
@@ -116,10 +123,11 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, &Error{"MYSQL_DSN", "want a go-sql-driver DSN such as user:pass@tcp(host:3306)/coupon?parseTime=true"}
 	}
 	if c.RedisURL != "" {
-		u, err := url.Parse(c.RedisURL)
-		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			return Config{}, &Error{"REDIS_URL", "want redis://host:port/db"}
+		if _, err := cache.ParseRedisConfig(c.Redis()); err != nil {
+			return Config{}, &Error{"REDIS_URL", strings.TrimPrefix(err.Error(), cache.ErrRedisURL.Error()+": ")}
 		}
+	} else if c.RedisTLSCAFile != "" || c.RedisTLSCertFile != "" || c.RedisTLSKeyFile != "" {
+		return Config{}, &Error{"REDIS_TLS_CA_FILE", "REDIS_TLS_* is set but REDIS_URL is not"}
 	}
 	if u, err := url.Parse(c.WeChatAPIBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return Config{}, &Error{"WECHAT_API_BASE", "want an http(s) URL"}
@@ -237,8 +245,16 @@ func storeKind(c Config) string {
 	return "sqlite:" + c.SQLitePath
 }
 
+// Redis is the Redis configuration for cache.NewRedis.
+func (c Config) Redis() cache.RedisConfig {
+	return cache.RedisConfig{URL: c.RedisURL, CAFile: c.RedisTLSCAFile, CertFile: c.RedisTLSCertFile, KeyFile: c.RedisTLSKeyFile}
+}
+
 func cacheKind(c Config) string {
 	if c.RedisURL != "" {
+		if o, err := cache.ParseRedisConfig(c.Redis()); err == nil {
+			return o.String() // topology and addresses, no credentials
+		}
 		return "redis"
 	}
 	return "memory"
@@ -248,6 +264,7 @@ func cacheKind(c Config) string {
 func Names() []string {
 	return append([]string{
 		"HTTP_ADDR", "MYSQL_DSN", "SQLITE_PATH", "REDIS_URL", "REDIS_KEY_PREFIX",
+		"REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE",
 		"WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_MINIAPP_ID", "WECHAT_MINIAPP_SECRET",
 		"WECHAT_API_BASE", "WECHAT_TIMEOUT", "WECHAT_CALLBACK_TOKEN", "WECHAT_ENCODING_AES_KEY",
 		"JWT_SECRET", "JWT_SECRET_PREVIOUS", "ADMIN_USERNAME", "ADMIN_PASSWORD", "RATE_LIMIT_PER_MINUTE", "LOG_LEVEL",

@@ -3,6 +3,7 @@ package ratelimit_test
 import (
 	"context"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -31,6 +32,28 @@ func liveRedis(t *testing.T) *cache.Redis {
 	t.Helper()
 	c, prefix := testenv.Redis(t)
 	return cache.NewRedisFromClient(c, prefix)
+}
+
+// onEveryRedis runs f as a subtest over one node and over testenv's Sentinel
+// set, Cluster and TLS node.
+func onEveryRedis(t *testing.T, f func(t *testing.T, live *cache.Redis)) {
+	t.Helper()
+	t.Run("single", func(t *testing.T) {
+		t.Parallel()
+		f(t, liveRedis(t))
+	})
+	for _, kind := range testenv.Topologies {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			f(t, cache.NewRedisFromClient(testenv.SharedRedis(t, kind).Client(t), testenv.RandomName("coupon-test-")+":"))
+		})
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.StopSharedRedis()
+	os.Exit(code)
 }
 
 // With the shared cache down, the limiter keeps limiting in process instead
@@ -69,8 +92,11 @@ func TestLimiterOnDeadRedisAloneReportsTheError(t *testing.T) {
 // over one Redis see each other's counts.
 func TestFallbackSharesCountsWhenUp(t *testing.T) {
 	t.Parallel()
+	onEveryRedis(t, testFallbackSharesCountsWhenUp)
+}
+
+func testFallbackSharesCountsWhenUp(t *testing.T, shared *cache.Redis) {
 	ctx := context.Background()
-	shared := liveRedis(t)
 	a := ratelimit.New(ratelimit.NewFallback(shared, cache.NewMemory(), nil, nil), 2, nil)
 	b := ratelimit.New(ratelimit.NewFallback(shared, cache.NewMemory(), nil, nil), 2, nil)
 	// Keep the three requests inside one fixed minute.
@@ -91,34 +117,35 @@ func TestFallbackSharesCountsWhenUp(t *testing.T) {
 // process memory when Redis is down.
 func TestFailuresBlockAndCount(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	now := time.Date(2026, 1, 1, 10, 3, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	for name, store := range map[string]ratelimit.Store{
-		"redis":      liveRedis(t),
-		"redis down": ratelimit.NewFallback(deadRedis(t), cache.NewMemory(), nil, clock),
-	} {
-		t.Run(name, func(t *testing.T) {
-			f := ratelimit.NewFailures(store, 3, 15*time.Minute, clock)
-			for i := 0; i < 3; i++ {
-				if blocked, _, err := f.Blocked(ctx, "pair"); blocked || err != nil {
-					t.Fatalf("blocked after %d failures = %v, %v", i, blocked, err)
-				}
-				if err := f.Fail(ctx, "pair"); err != nil {
-					t.Fatal(err)
-				}
-			}
-			blocked, retry, err := f.Blocked(ctx, "pair")
-			if !blocked || err != nil || retry != 27*time.Minute {
-				t.Errorf("after 3 failures: blocked %v, retry %s, %v; want blocked until the next window ends, in 27 minutes", blocked, retry, err)
-			}
-			if n, err := f.Count(ctx, "pair"); n != 3 || err != nil {
-				t.Errorf("Count = %d, %v; want 3", n, err)
-			}
-			if n, err := f.Count(ctx, "other"); n != 0 || err != nil {
-				t.Errorf("Count(other) = %d, %v; want 0", n, err)
-			}
-		})
+	t.Run("redis down", func(t *testing.T) {
+		t.Parallel()
+		testFailuresBlockAndCount(t, ratelimit.NewFallback(deadRedis(t), cache.NewMemory(), nil, clock), clock)
+	})
+	onEveryRedis(t, func(t *testing.T, live *cache.Redis) { testFailuresBlockAndCount(t, live, clock) })
+}
+
+func testFailuresBlockAndCount(t *testing.T, store ratelimit.Store, clock func() time.Time) {
+	ctx := context.Background()
+	f := ratelimit.NewFailures(store, 3, 15*time.Minute, clock)
+	for i := 0; i < 3; i++ {
+		if blocked, _, err := f.Blocked(ctx, "pair"); blocked || err != nil {
+			t.Fatalf("blocked after %d failures = %v, %v", i, blocked, err)
+		}
+		if err := f.Fail(ctx, "pair"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	blocked, retry, err := f.Blocked(ctx, "pair")
+	if !blocked || err != nil || retry != 27*time.Minute {
+		t.Errorf("after 3 failures: blocked %v, retry %s, %v; want blocked until the next window ends, in 27 minutes", blocked, retry, err)
+	}
+	if n, err := f.Count(ctx, "pair"); n != 3 || err != nil {
+		t.Errorf("Count = %d, %v; want 3", n, err)
+	}
+	if n, err := f.Count(ctx, "other"); n != 0 || err != nil {
+		t.Errorf("Count(other) = %d, %v; want 0", n, err)
 	}
 }
 
@@ -127,10 +154,14 @@ func TestFailuresBlockAndCount(t *testing.T) {
 // the older ones drop out.
 func TestFailuresAcrossWindowEnd(t *testing.T) {
 	t.Parallel()
+	onEveryRedis(t, testFailuresAcrossWindowEnd)
+}
+
+func testFailuresAcrossWindowEnd(t *testing.T, live *cache.Redis) {
 	ctx := context.Background()
 	now := time.Date(2026, 1, 1, 10, 14, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	f := ratelimit.NewFailures(liveRedis(t), 3, 15*time.Minute, clock)
+	f := ratelimit.NewFailures(live, 3, 15*time.Minute, clock)
 	for _, at := range []string{"10:14:00", "10:14:50", "10:15:10"} {
 		now, _ = time.Parse("2006-01-02 15:04:05", "2026-01-01 "+at)
 		if err := f.Fail(ctx, "pair"); err != nil {
