@@ -75,7 +75,9 @@ func (f *fakeMemberWeChat) get(cardID, code string) service.MemberTotals {
 	return f.totals[cardID+"|"+code]
 }
 
-func (f *fakeMemberWeChat) ActivateMember(context.Context, service.MemberActivation) error { return nil }
+func (f *fakeMemberWeChat) ActivateMember(context.Context, service.MemberActivation) error {
+	return nil
+}
 func (f *fakeMemberWeChat) ActivationForm(context.Context, string) (service.MemberForm, error) {
 	return service.MemberForm{}, nil
 }
