@@ -104,7 +104,13 @@ func (s *Members) complete(ctx context.Context, e LedgerEntry) error {
 			return pendingError(errors.Join(err, wait.Err()))
 		}
 		if got {
-			err := s.pushPending(ctx, e.CardID, e.Code)
+			inFlight, err := s.pushPending(ctx, e.CardID, e.Code)
+			if inFlight {
+				// WeChat did not answer: the push may still land. The lease
+				// stays until it expires (lockTTL, above WeChat's timeout), so
+				// that no newer push reaches WeChat before it and is undone.
+				return err
+			}
 			if uerr := unlock(context.WithoutCancel(ctx)); uerr != nil {
 				s.log.WarnContext(ctx, "member lease not released", "err", uerr)
 			}
@@ -136,13 +142,15 @@ func pendingError(err error) error {
 // those the totals cover applied. Called with the member's lease held, so
 // pushes of one member reach WeChat one at a time, each with totals read
 // after the previous one was confirmed: WeChat ends with the latest.
-func (s *Members) pushPending(ctx context.Context, cardID, code string) error {
+// inFlight reports a push WeChat did not answer (a timeout, a broken
+// connection), which may still be applied later.
+func (s *Members) pushPending(ctx context.Context, cardID, code string) (inFlight bool, err error) {
 	m, pending, err := s.members.PendingTotals(ctx, cardID, code)
 	if err != nil {
-		return fmt.Errorf("pending entries of %s: %w", code, err)
+		return false, fmt.Errorf("pending entries of %s: %w", code, err)
 	}
 	if len(pending) == 0 {
-		return nil
+		return false, nil
 	}
 	p := TotalsPush{CardID: cardID, Code: code}
 	for _, e := range pending {
@@ -155,7 +163,8 @@ func (s *Members) pushPending(ctx context.Context, cardID, code string) error {
 	}
 	got, err := s.provider.PushTotals(ctx, p)
 	if err != nil {
-		return fmt.Errorf("push totals of %s: %w", code, err)
+		// An errcode from WeChat is a refusal; anything else may have reached it.
+		return KindOf(err) != KindUpstream, fmt.Errorf("push totals of %s: %w", code, err)
 	}
 	if (p.Bonus != nil && got.Bonus != m.Bonus) || (p.Balance != nil && got.Balance != m.Balance) {
 		s.log.WarnContext(ctx, "WeChat answered other totals than sent", "card_id", cardID,
@@ -164,7 +173,7 @@ func (s *Members) pushPending(ctx context.Context, cardID, code string) error {
 	// Only entries still pending change, so a push that overlapped this one
 	// (a lease that expired) cannot mark anything twice.
 	if err := s.members.MarkApplied(ctx, cardID, code, pending[len(pending)-1].ID); err != nil {
-		return fmt.Errorf("mark applied: %w", err)
+		return false, fmt.Errorf("mark applied: %w", err)
 	}
-	return nil
+	return false, nil
 }

@@ -23,15 +23,17 @@ import (
 
 // fakeMemberWeChat keeps each member's totals as card/membercard/updateuser
 // does (absolute totals win). Faults: every failEvery-th push is refused
-// (-1, nothing applied) and every lostEvery-th is applied but its answer
-// lost (a timeout).
+// (-1, nothing applied) and every lostEvery-th times out and is applied
+// landAfter later (a request WeChat processes after the client gave up).
+// Two pushes of one member in flight at once (a late one included) count
+// as an overlap.
 type fakeMemberWeChat struct {
 	mu                   sync.Mutex
 	totals               map[string]service.MemberTotals
 	inFlight             map[string]bool
 	overlaps, calls      int
 	failEvery, lostEvery int
-	delay                time.Duration
+	delay, landAfter     time.Duration
 }
 
 func newFakeMemberWeChat() *fakeMemberWeChat {
@@ -51,22 +53,32 @@ func (f *fakeMemberWeChat) PushTotals(_ context.Context, p service.TotalsPush) (
 	time.Sleep(f.delay)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.inFlight[key] = false
-	if f.failEvery > 0 && n%f.failEvery == 0 {
+	apply := func() service.MemberTotals {
+		f.inFlight[key] = false
+		t := f.totals[key]
+		if p.Bonus != nil {
+			t.Bonus = *p.Bonus
+		}
+		if p.Balance != nil {
+			t.Balance = *p.Balance
+		}
+		f.totals[key] = t
+		return t
+	}
+	switch {
+	case f.failEvery > 0 && n%f.failEvery == 0:
+		f.inFlight[key] = false
 		return service.MemberTotals{}, &service.Error{Kind: service.KindUpstream, Message: "system error (-1)"}
+	case f.lostEvery > 0 && n%f.lostEvery == 0:
+		time.AfterFunc(f.landAfter, func() {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			apply()
+		})
+		return service.MemberTotals{}, &service.Error{Kind: service.KindUpstreamUnavailable, Message: "timeout",
+			Err: context.DeadlineExceeded}
 	}
-	t := f.totals[key]
-	if p.Bonus != nil {
-		t.Bonus = *p.Bonus
-	}
-	if p.Balance != nil {
-		t.Balance = *p.Balance
-	}
-	f.totals[key] = t
-	if f.lostEvery > 0 && n%f.lostEvery == 0 {
-		return service.MemberTotals{}, &service.Error{Kind: service.KindUpstreamUnavailable, Message: "timeout"}
-	}
-	return t, nil
+	return apply(), nil
 }
 
 func (f *fakeMemberWeChat) get(cardID, code string) service.MemberTotals {
@@ -106,8 +118,12 @@ func newLedgerMembers(t testing.TB, st *store.Store, n int) []string {
 	return codes
 }
 
+// newLedgerService: a push holds the member's lease for at most 2 s (on a
+// loaded machine a push, two statements and a WeChat call, can take a
+// second), and one that timed out keeps it that long (more than the fake's
+// landAfter).
 func newLedgerService(st *store.Store, kv *cache.Redis, wx *fakeMemberWeChat) *service.Members {
-	return service.NewMembers(st, nil, nil, nil, wx, kv, service.MembersConfig{SyncWait: 5 * time.Second},
+	return service.NewMembers(st, nil, nil, nil, wx, kv, service.MembersConfig{SyncWait: 5 * time.Second, LockTTL: 2 * time.Second},
 		slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 }
 
@@ -124,7 +140,7 @@ func TestMemberLedgerExactlyOnce(t *testing.T) {
 	rdb, prefix := testenv.Redis(t)
 	kv := cache.NewRedisFromClient(rdb, prefix)
 	wx := newFakeMemberWeChat()
-	wx.failEvery, wx.lostEvery, wx.delay = 2, 3, 3*time.Millisecond
+	wx.failEvery, wx.lostEvery, wx.delay, wx.landAfter = 2, 3, 3*time.Millisecond, 100*time.Millisecond
 	code := newLedgerMembers(t, st, 1)[0]
 	replicas := []*service.Members{newLedgerService(st, kv, wx), newLedgerService(st, kv, wx)}
 
@@ -185,6 +201,10 @@ func TestMemberLedgerExactlyOnce(t *testing.T) {
 	recorded := 0
 	for i := range n {
 		e, a, err := replicas[i%2].Change(ctx, change(i))
+		for attempt := 0; service.KindOf(err) == service.KindUpstreamUnavailable && attempt < 20; attempt++ {
+			time.Sleep(100 * time.Millisecond) // a lease kept after a timeout
+			e, a, err = replicas[i%2].Change(ctx, change(i))
+		}
 		if a {
 			audited++
 		}
@@ -236,6 +256,7 @@ func TestMemberLedgerExactlyOnce(t *testing.T) {
 	if m.Bonus != sums.Bonus || m.Balance != sums.Balance {
 		t.Errorf("totals %d/%d, ledger sums %d/%d", m.Bonus, m.Balance, sums.Bonus, sums.Balance)
 	}
+	time.Sleep(2 * wx.landAfter) // late pushes land
 	if got := wx.get(ledgerCard, code); got.Bonus != m.Bonus || got.Balance != m.Balance {
 		t.Errorf("WeChat holds %+v, the service %d/%d", got, m.Bonus, m.Balance)
 	}
