@@ -87,7 +87,7 @@ func TestMemberCardUpdate(t *testing.T) {
 			"balance_url": "https://m.example.com/c", "balance_rules": "充值规则", "prerogative": "八折",
 			"activate_url": "https://m.example.com/act2", "custom_field1": level,
 			"custom_cell1": map[string]any{"name": "使用入口", "tips": "激活后显示", "url": "https://m.example.com/d"},
-			"bonus_rule": map[string]any{"cost_money_unit": 100, "increase_bonus": 1}, "discount": 10,
+			"bonus_rule":   map[string]any{"cost_money_unit": 100, "increase_bonus": 1}, "discount": 10,
 		}, ""},
 		{"supply_balance false to true", pointsOnly, map[string]any{"supply_balance": true}, ""},
 		{"supply_bonus true stays true", pointsOnly, map[string]any{"supply_bonus": true}, ""},

@@ -22,7 +22,7 @@ func TestMemberCardUpdate(t *testing.T) {
 		"bonus_url": "https://m.example.com/b", "balance_url": "https://m.example.com/c", "balance_rules": "充值规则",
 		"prerogative": "八折", "activate_url": "https://m.example.com/act2", "custom_field1": cell,
 		"custom_cell1": map[string]any{"name": "入口", "tips": "提示", "url": "https://m.example.com/d"},
-		"bonus_rule": map[string]any{"cost_money_unit": 100, "increase_bonus": 1}, "discount": 10,
+		"bonus_rule":   map[string]any{"cost_money_unit": 100, "increase_bonus": 1}, "discount": 10,
 	}), 0)
 	wantErrcode(t, "supply_bonus true to false", update(pointsOnly, map[string]any{"supply_bonus": false}), 40135)
 	wantErrcode(t, "supply_balance false to true", update(pointsOnly, map[string]any{"supply_balance": true}), 0)
