@@ -488,3 +488,60 @@ func TestMemberEvents(t *testing.T) {
 		t.Errorf("member = %+v, want 55 points on both sides", v)
 	}
 }
+
+// A member card's fields change through the card update route: points and
+// stored value only go from false to true, refused here before WeChat is
+// called; every ledger change is in the audit trail, written with the change.
+func TestMemberCardUpdateAndAudit(t *testing.T) {
+	t.Parallel()
+	m := startMerchant(t, "", nil)
+	cardID, alice, enc := m.newMemberHolder(t, "oMemberUpdate")
+	card := m.base + "/admin/v1/cards/" + cardID
+
+	updates := m.stats(t)["card/update"]
+	wantError(t, call(t, "PATCH", card, m.admin, map[string]any{"supply_bonus": false}), 400, "invalid_argument", "supply_bonus")
+	wantError(t, call(t, "PATCH", card, m.admin, map[string]any{"custom_field1": map[string]any{"name_type": "FIELD_NAME_TYPE_LEVEL"},
+		"custom_field2": map[string]any{"name": "等级"}}), 400, "invalid_argument", "custom_field2")
+	if got := m.stats(t)["card/update"]; got != updates {
+		t.Errorf("card/update called %d times for refused updates", got-updates)
+	}
+	mustStatus(t, call(t, "PATCH", card, m.admin, map[string]any{"bonus_rules": "每消费1元得1分", "discount": 5,
+		"custom_field1": map[string]any{"name_type": "FIELD_NAME_TYPE_LEVEL"}, "supply_balance": true}), 200)
+	// The emulator holds the same rule, asked directly: 40135.
+	tok := wxToken(t, m.wx)
+	r := call(t, "POST", m.wx+"/card/update?access_token="+tok, "", map[string]any{"card_id": cardID,
+		"member_card": map[string]any{"supply_balance": false}})
+	if wxErrcode(t, r) != 40135 {
+		t.Errorf("emulator card/update turning stored value off = %s, want 40135", r.body)
+	}
+
+	r = call(t, "POST", m.base+"/api/v1/members/activate", alice, map[string]any{"card_id": cardID, "encrypt_code": enc})
+	mustStatus(t, r, 200)
+	var mem memberJSON
+	r.decode(t, &mem)
+	change := func(delta int64, reqID string) reply {
+		return call(t, "POST", m.base+"/admin/v1/members/"+mem.Code+"/bonus", m.clerk,
+			map[string]any{"card_id": cardID, "delta": delta, "request_id": reqID})
+	}
+	mustStatus(t, change(5, "a"), 200)
+	mustStatus(t, change(5, "a"), 200) // a repeat: audited as a request, changes nothing
+	wantError(t, change(-1000, "b"), 409, "conflict", "delta")
+	r = call(t, "GET", m.base+"/admin/v1/audit?count=100", m.admin, nil)
+	mustStatus(t, r, 200)
+	var audit struct {
+		Entries []auditJSON `json:"entries"`
+	}
+	r.decode(t, &audit)
+	var got []string
+	for _, e := range audit.Entries {
+		if e.Action == "member.bonus" {
+			if e.Target != mem.Code || e.Role != "clerk" {
+				t.Errorf("audit entry %+v", e)
+			}
+			got = append(got, e.Result)
+		}
+	}
+	if fmt.Sprint(got) != "[conflict ok ok]" {
+		t.Errorf("member.bonus audit results, newest first = %v; want the change, its repeat and the refused charge", got)
+	}
+}

@@ -51,7 +51,7 @@ type Config struct {
 	// AutoMigrate applies the migrations at start (AUTO_MIGRATE, default true).
 	AutoMigrate bool
 	// MemberNumberPattern makes member cards' membership numbers
-	// (MEMBER_NUMBER_PATTERN, default {code}; must contain {code}).
+	// (MEMBER_NUMBER_PATTERN, default {code}; see checkMemberNumberPattern).
 	MemberNumberPattern string
 
 	// TrustedProxies are the CIDRs whose X-Forwarded-For names the client.
@@ -145,8 +145,8 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.AutoMigrate, err = strconv.ParseBool(get("AUTO_MIGRATE", "true")); err != nil {
 		return Config{}, &Error{"AUTO_MIGRATE", "want true or false"}
 	}
-	if !strings.Contains(c.MemberNumberPattern, "{code}") {
-		return Config{}, &Error{"MEMBER_NUMBER_PATTERN", "want a pattern containing {code}, e.g. VIP{code}"}
+	if err := checkMemberNumberPattern(c.MemberNumberPattern); err != nil {
+		return Config{}, err
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -11,36 +11,55 @@ import (
 	"github.com/wxcoupon/coupon/internal/service"
 )
 
-const ctxKeyAuditTarget = "audit_target"
+const (
+	ctxKeyAuditTarget  = "audit_target"
+	ctxKeyAuditAction  = "audit_action"
+	ctxKeyAuditWritten = "audit_written"
+)
 
 // setAuditTarget names what a write acted on when the path does not (a new card's id).
 func setAuditTarget(c *gin.Context, target string) { c.Set(ctxKeyAuditTarget, target) }
 
 // audited records the admin write behind it in the audit trail once it is answered:
-// who, role, action, target, and "ok" or the error code.
+// who, role, action, target, and "ok" or the error code. A handler whose
+// service wrote the entry with the write itself (requestAudit, then
+// auditWritten) is not recorded again when it succeeds.
 func (h *handlers) audited(action string) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		c.Set(ctxKeyAuditAction, action)
 		c.Next()
-		p := principal(c)
-		target := c.GetString(ctxKeyAuditTarget)
-		for _, param := range []string{"card_id", "code", "stock_id", "username"} {
-			if target == "" {
-				target = c.Param(param)
-			}
-		}
 		result := "ok"
 		if len(c.Errors) > 0 {
 			result = string(service.KindOf(c.Errors.Last().Err))
 		} else if c.Writer.Status() >= 400 {
 			result = strconv.Itoa(c.Writer.Status())
 		}
+		if result == "ok" && c.GetBool(ctxKeyAuditWritten) {
+			return
+		}
+		e := requestAudit(c)
+		e.Result = result
 		// The entry is written even when the client has gone away.
-		h.audit.Record(context.WithoutCancel(c.Request.Context()), service.AuditEntry{
-			At: time.Now(), Actor: p.Subject, Role: p.Role, Action: action, Target: target,
-			Result: result, RequestID: requestID(c),
-		})
+		h.audit.Record(context.WithoutCancel(c.Request.Context()), *e)
 	}
 }
+
+// requestAudit is this request's audit entry without its result, for a
+// service that writes it in the same transaction as the change.
+func requestAudit(c *gin.Context) *service.AuditEntry {
+	p := principal(c)
+	target := c.GetString(ctxKeyAuditTarget)
+	for _, param := range []string{"card_id", "code", "stock_id", "username"} {
+		if target == "" {
+			target = c.Param(param)
+		}
+	}
+	return &service.AuditEntry{At: time.Now(), Actor: p.Subject, Role: p.Role, Action: c.GetString(ctxKeyAuditAction),
+		Target: target, RequestID: requestID(c)}
+}
+
+// auditWritten tells audited that the service recorded this request's entry.
+func auditWritten(c *gin.Context) { c.Set(ctxKeyAuditWritten, true) }
 
 type auditEntry struct {
 	At     time.Time `json:"at"`

@@ -131,8 +131,11 @@ func (h *handlers) changeLedger(kind service.LedgerKind) gin.HandlerFunc {
 			abort(c, service.KindInvalid, "delta is required", map[string]any{"field": "delta"})
 			return
 		}
-		e, err := h.members.Change(c.Request.Context(), service.LedgerChange{CardID: req.CardID, Code: c.Param("code"), Kind: kind,
-			Delta: *req.Delta, Record: req.Record, RequestID: req.RequestID, Actor: principal(c).Subject})
+		e, audited, err := h.members.Change(c.Request.Context(), service.LedgerChange{CardID: req.CardID, Code: c.Param("code"), Kind: kind,
+			Delta: *req.Delta, Record: req.Record, RequestID: req.RequestID, Actor: principal(c).Subject, Audit: requestAudit(c)})
+		if audited {
+			auditWritten(c)
+		}
 		if err != nil {
 			_ = c.Error(err)
 			return

@@ -2,34 +2,34 @@ package service
 
 import "fmt"
 
-// Member-card creation rules (wechat-card-api.md §13.1), each refusal naming
-// its field. card/update keeps accepting only prerogative and the
-// mini-program entry of a member card: supply_bonus and supply_balance are
-// one-way at WeChat (40135), which an update without the current definition
-// cannot check, so they are not updatable here.
+// Member-card rules (wechat-card-api.md §13.1), each refusal naming its
+// field. card/update may change the fields §13.1 lists (updatable below);
+// the result, the card's definition with the update laid over it, follows
+// the creation rules, and supply_bonus and supply_balance only go from false
+// to true (WeChat: 40135).
 
 // memberCardRules are member_card's fields beside base_info.
 var memberCardRules = []fieldRule{
 	{"prerogative", valString, 3072, true, true},
-	{"supply_bonus", valBool, 0, true, false},
-	{"supply_balance", valBool, 0, true, false},
-	{"background_pic_url", valString, 128, false, false},
-	{"bonus_url", valString, 128, false, false},
-	{"balance_url", valString, 128, false, false},
-	{"bonus_cleared", valString, 128, false, false},
-	{"bonus_rules", valString, 128, false, false},
-	{"balance_rules", valString, 128, false, false},
-	{"bonus_rule", valObject, 0, false, false},
-	{"custom_field1", valObject, 0, false, false},
-	{"custom_field2", valObject, 0, false, false},
-	{"custom_field3", valObject, 0, false, false},
-	{"custom_cell1", valObject, 0, false, false},
-	{"discount", valInt, 0, false, false},
-	{"auto_activate", valBool, 0, false, false},
-	{"wx_activate", valBool, 0, false, false},
+	{"supply_bonus", valBool, 0, true, true},
+	{"supply_balance", valBool, 0, true, true},
+	{"background_pic_url", valString, 128, false, true},
+	{"bonus_url", valString, 128, false, true},
+	{"balance_url", valString, 128, false, true},
+	{"bonus_cleared", valString, 128, false, true},
+	{"bonus_rules", valString, 128, false, true},
+	{"balance_rules", valString, 128, false, true},
+	{"bonus_rule", valObject, 0, false, true},
+	{"custom_field1", valObject, 0, false, true},
+	{"custom_field2", valObject, 0, false, true},
+	{"custom_field3", valObject, 0, false, true},
+	{"custom_cell1", valObject, 0, false, true},
+	{"discount", valInt, 0, false, true},
+	{"auto_activate", valBool, 0, false, true},
+	{"wx_activate", valBool, 0, false, true},
 	{"wx_activate_after_submit", valBool, 0, false, false},
 	{"wx_activate_after_submit_url", valString, 128, false, false},
-	{"activate_url", valString, 128, false, false},
+	{"activate_url", valString, 128, false, true},
 }
 
 // customFieldNameTypes are custom_fieldN.name_type's values, spelt as the
@@ -139,4 +139,39 @@ func checkActivationModes(obj *jsonValue) error {
 		return Invalid("wx_activate_after_submit", "jump-type activation (wx_activate_after_submit, wx_activate_after_submit_url) needs wx_activate true")
 	}
 	return nil
+}
+
+// checkMemberCardUpdate checks a member card's update against its current
+// definition (the card object as the provider holds it; nil or unreadable:
+// unknown, and WeChat decides): points and stored value cannot be turned
+// off, and the definition with the update laid over it must still follow
+// the creation rules (header cells, activation modes, …).
+func checkMemberCardUpdate(patch *jsonValue, currentDef []byte) error {
+	var cur *jsonValue
+	if def, err := parseJSONValue(currentDef); err == nil && def.kind == jsonObject {
+		if mc := def.get("member_card"); !mc.isNull() && mc.kind == jsonObject {
+			cur = mc
+		}
+	}
+	if cur == nil {
+		return nil
+	}
+	for _, k := range []string{"supply_bonus", "supply_balance"} {
+		if v := patch.get(k); !v.isNull() && v.kind == jsonBool && !v.bool && isTrue(cur.get(k)) {
+			what := "points"
+			if k == "supply_balance" {
+				what = "stored value"
+			}
+			return Invalid(k, "%s can only go from false to true: the card holds %s and cannot stop (WeChat answers 40135)", k, what)
+		}
+	}
+	merged := &jsonValue{kind: jsonObject, props: map[string]*jsonValue{}}
+	for _, obj := range []*jsonValue{cur, patch} {
+		for _, k := range obj.keys {
+			if k != "base_info" && k != "advanced_info" {
+				merged.set(k, obj.get(k))
+			}
+		}
+	}
+	return checkMemberCard(merged)
 }

@@ -60,3 +60,68 @@ func TestMemberCardRules(t *testing.T) {
 		})
 	}
 }
+
+// A member card's update: the fields §13.1 lists change, checked against the
+// card's current definition.
+func TestMemberCardUpdate(t *testing.T) {
+	t.Parallel()
+	level := map[string]any{"name_type": "FIELD_NAME_TYPE_LEVEL"}
+	def := func(member map[string]any) []byte {
+		return rulesJSON(t, map[string]any{"card_type": "MEMBER_CARD", "member_card": member})
+	}
+	pointsOnly := def(map[string]any{"prerogative": "九折", "supply_bonus": true, "supply_balance": false,
+		"activate_url": "https://m.example.com/act"})
+	both := def(map[string]any{"prerogative": "九折", "supply_bonus": true, "supply_balance": true, "custom_field1": level,
+		"auto_activate": true})
+	neither := def(map[string]any{"prerogative": "九折", "supply_bonus": false, "supply_balance": false})
+	perm := DateInfo{Type: DatePermanent}
+	tests := []struct {
+		name    string
+		current []byte
+		patch   map[string]any
+		field   string // "" = accepted
+	}{
+		{"every field §13.1 lets change", pointsOnly, map[string]any{
+			"background_pic_url": "https://mmbiz.qpic.cn/bg", "supply_bonus": true, "supply_balance": true,
+			"bonus_cleared": "每年清零", "bonus_rules": "每消费1元得1分", "bonus_url": "https://m.example.com/b",
+			"balance_url": "https://m.example.com/c", "balance_rules": "充值规则", "prerogative": "八折",
+			"activate_url": "https://m.example.com/act2", "custom_field1": level,
+			"custom_cell1": map[string]any{"name": "使用入口", "tips": "激活后显示", "url": "https://m.example.com/d"},
+			"bonus_rule":   map[string]any{"cost_money_unit": 100, "increase_bonus": 1}, "discount": 10,
+		}, ""},
+		{"supply_balance false to true", pointsOnly, map[string]any{"supply_balance": true}, ""},
+		{"supply_bonus true stays true", pointsOnly, map[string]any{"supply_bonus": true}, ""},
+		{"supply_balance false stays false", pointsOnly, map[string]any{"supply_balance": false}, ""},
+		{"switching to one-click", neither, map[string]any{"wx_activate": true}, ""},
+		{"auto_activate off, activate_url on", both, map[string]any{"auto_activate": false, "activate_url": "https://m.example.com/a"}, ""},
+		{"unknown definition: WeChat decides", nil, map[string]any{"supply_bonus": false}, ""},
+		{"supply_bonus true to false", pointsOnly, map[string]any{"supply_bonus": false}, "supply_bonus"},
+		{"supply_balance true to false", both, map[string]any{"supply_balance": false}, "supply_balance"},
+		{"a fourth header cell", both, map[string]any{"custom_field2": level}, "custom_field2"},
+		{"turning balance on makes four cells", def(map[string]any{"supply_bonus": true, "supply_balance": false,
+			"custom_field1": level, "custom_field2": level}), map[string]any{"supply_balance": true}, "custom_field2"},
+		{"activate_url on an auto_activate card", both, map[string]any{"activate_url": "https://m.example.com/a"}, "activate_url"},
+		{"wx_activate on an activate_url card", pointsOnly, map[string]any{"wx_activate": true}, "wx_activate"},
+		{"discount 100", pointsOnly, map[string]any{"discount": 100}, "discount"},
+		{"supply_bonus a string", pointsOnly, map[string]any{"supply_bonus": "true"}, "supply_bonus"},
+		{"custom_field1 with a wrong name_type", pointsOnly, map[string]any{"custom_field1": map[string]any{"name_type": "LEVEL"}}, "custom_field1.name_type"},
+		{"wx_activate_after_submit is not in §13.1's list", neither, map[string]any{"wx_activate_after_submit": true}, "wx_activate_after_submit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := validateCardUpdate("MEMBER_CARD", rulesJSON(t, tt.patch), perm, tt.current, rulesNow)
+			if tt.field == "" {
+				if err != nil {
+					t.Errorf("got %v, want no error", err)
+				}
+				return
+			}
+			wantInvalid(t, err, tt.field)
+		})
+	}
+	_, err := validateCardUpdate("MEMBER_CARD", rulesJSON(t, map[string]any{"supply_bonus": false}), perm, pointsOnly, rulesNow)
+	if err == nil || !strings.Contains(err.Error(), "40135") {
+		t.Errorf("turning points off: %v; want the message to name WeChat's 40135", err)
+	}
+}

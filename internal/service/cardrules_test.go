@@ -695,7 +695,7 @@ func TestValidateCardUpdateRefuses(t *testing.T) {
 			if !ok {
 				body = string(rulesJSON(t, tt.patch))
 			}
-			_, err := validateCardUpdate(ct, []byte(body), tt.current, rulesNow)
+			_, err := validateCardUpdate(ct, []byte(body), tt.current, nil, rulesNow)
 			wantInvalid(t, err, tt.field)
 		})
 	}
@@ -742,7 +742,7 @@ func TestValidateCardUpdateAccepts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := validateCardUpdate(tt.cardType, rulesJSON(t, tt.patch), tt.current, rulesNow); err != nil {
+			if _, err := validateCardUpdate(tt.cardType, rulesJSON(t, tt.patch), tt.current, nil, rulesNow); err != nil {
 				t.Errorf("got %v, want no error", err)
 			}
 		})
@@ -756,7 +756,7 @@ func TestValidateCardUpdateNormalises(t *testing.T) {
 		`","end_timestamp":"` + rulesItoa(cur.EndTimestamp+rulesDay) + `"},"get_limit":"4","location_id_list":["7"]}}`
 	want := `{"base_info":{"title":"八折券","date_info":{"type":"DATE_TYPE_FIX_TIME_RANGE","begin_timestamp":` + rulesItoa(cur.BeginTimestamp) +
 		`,"end_timestamp":` + rulesItoa(cur.EndTimestamp+rulesDay) + `},"get_limit":4,"location_id_list":[7]}}`
-	got, err := validateCardUpdate("CASH", []byte(in), cur, rulesNow)
+	got, err := validateCardUpdate("CASH", []byte(in), cur, nil, rulesNow)
 	if err != nil {
 		t.Fatal(err)
 	}

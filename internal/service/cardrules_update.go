@@ -13,8 +13,9 @@ import (
 // get_custom_code_mode, the CASH and DISCOUNT amounts, advanced_info, …) are
 // refused, each naming its field; what may change follows the create rules;
 // date_info may only widen. When current.Type is empty (validity unknown) the
-// widening check is left to WeChat (40100).
-func validateCardUpdate(cardType string, patch []byte, current DateInfo, now time.Time) ([]byte, error) {
+// widening check is left to WeChat (40100). A member card's update is also
+// checked against its current definition currentDef (checkMemberCardUpdate).
+func validateCardUpdate(cardType string, patch []byte, current DateInfo, currentDef []byte, now time.Time) ([]byte, error) {
 	key, ok := cardTypes[cardType]
 	if !ok {
 		return nil, Invalid("card_type", "unknown card_type %q", cardType)
@@ -71,6 +72,11 @@ func validateCardUpdate(cardType string, patch []byte, current DateInfo, now tim
 	}
 	if err := checkEnums(bi); err != nil {
 		return nil, err
+	}
+	if cardType == cardTypeMember {
+		if err := checkMemberCardUpdate(root, currentDef); err != nil {
+			return nil, err
+		}
 	}
 	if di := bi.get("date_info"); di != nil {
 		next, err := checkDateInfo(cardType, di, now)

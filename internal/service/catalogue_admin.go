@@ -68,7 +68,7 @@ func (c *Catalogue) Update(ctx context.Context, cardID string, body []byte) (Car
 	if err != nil {
 		return Card{}, false, err
 	}
-	patch, err = validateCardUpdate(current.CardType, patch, current.DateInfo, c.now())
+	patch, err = validateCardUpdate(current.CardType, patch, current.DateInfo, current.Definition, c.now())
 	if err != nil {
 		return Card{}, false, err
 	}

@@ -33,8 +33,8 @@ type Members struct {
 
 // MembersConfig are the tunables of Members.
 type MembersConfig struct {
-	// NumberPattern makes membership numbers: {code} is the card's code,
-	// {openid} the holder's; empty: DefaultMembershipPattern.
+	// NumberPattern makes membership numbers: {code} is the card's code
+	// (config checks the pattern); empty: DefaultMembershipPattern.
 	NumberPattern string
 	// LockTTL bounds one push of totals (keep it above the WeChat timeout);
 	// 0: 30 s.
@@ -64,13 +64,9 @@ func NewMembers(members MemberStore, cards CardReader, reveal CardProvider, code
 		log: log, now: now, pattern: cfg.NumberPattern, syncWait: cfg.SyncWait, lockTTL: cfg.LockTTL}
 }
 
-// CheckMembershipPattern reports a pattern that cannot make unique numbers.
-func CheckMembershipPattern(p string) error {
-	if !strings.Contains(p, "{code}") {
-		return errors.New("membership number pattern must contain {code} (numbers are unique per card)")
-	}
-	return nil
-}
+// maxMembershipNumber is WeChat's limit on membership_number (string(20),
+// bytes; card/membercard/activate answers 45021 beyond).
+const maxMembershipNumber = 20
 
 // ActivateRequest is what the activation page got from WeChat.
 type ActivateRequest struct {
@@ -144,13 +140,20 @@ func (s *Members) Activate(ctx context.Context, openid string, req ActivateReque
 	} else if !errors.Is(err, ErrNotFound) {
 		return Member{}, fmt.Errorf("activate: %w", err)
 	}
+	number := strings.ReplaceAll(s.pattern, "{code}", code)
+	if len(number) > maxMembershipNumber {
+		// The configuration is checked for WeChat's 12-digit codes; a longer
+		// custom code can still make a number WeChat would refuse.
+		return Member{}, &Error{Kind: KindConflict, Details: map[string]any{"field": "membership_number"},
+			Message: fmt.Sprintf("the membership number %q would be %d bytes (MEMBER_NUMBER_PATTERN with this card's %d-byte code); WeChat accepts %d",
+				number, len(number), len(code), maxMembershipNumber)}
+	}
 	var form MemberForm
 	if req.ActivateTicket != "" {
 		if form, err = s.provider.ActivationForm(ctx, req.ActivateTicket); err != nil {
 			return Member{}, fmt.Errorf("activate: read the form: %w", err)
 		}
 	}
-	number := strings.NewReplacer("{code}", code, "{openid}", openid).Replace(s.pattern)
 	a := MemberActivation{CardID: req.CardID, Code: code, MembershipNumber: number}
 	var opening []LedgerEntry
 	m := Member{CardID: req.CardID, Code: code, OpenID: openid, MembershipNumber: number, Form: form, ActivatedAt: s.now().UTC()}

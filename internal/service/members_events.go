@@ -86,7 +86,7 @@ func (s *Members) ChangedElsewhere(ctx context.Context, cardID, code, eventKey s
 		}
 		e := LedgerEntry{CardID: cardID, Code: code, RequestID: "wechat:" + eventKey[:min(len(eventKey), 40)] + ":" + string(d.kind),
 			Kind: d.kind, Delta: d.wxs - d.ours, Record: "微信侧变更", Actor: "wechat", Status: LedgerApplied, At: s.now().UTC()}
-		if _, _, err := s.members.AddLedgerEntry(ctx, e); err != nil {
+		if _, _, err := s.members.AddLedgerEntry(ctx, e, nil); err != nil {
 			return fmt.Errorf("record change of %s by WeChat: %w", code, err)
 		}
 	}

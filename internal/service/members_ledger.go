@@ -8,12 +8,14 @@ import (
 	"unicode/utf8"
 )
 
-// Points and stored value: a change is recorded here first (pending, the
-// total moved under the member's row lock), then the member's absolute
-// totals are pushed to the platform by one request at a time (a lease per
-// member across replicas), which marks every entry it covered applied. A
-// push that fails leaves the entries pending; the next change or a retry
-// pushes the totals again, which cannot apply anything twice.
+// Points and stored value: a change is recorded here first, in one
+// transaction with its audit entry (pending, the total moved under the
+// member's row lock), then the member's absolute totals are pushed to the
+// platform by one request at a time (a lease per member across replicas:
+// the row lock is not held while WeChat answers), which marks every entry
+// it covered applied. A push that fails leaves the entries pending; the
+// next change or a retry pushes the totals again, which cannot apply
+// anything twice.
 
 // LedgerChange is a merchant's change of a member's points or balance.
 type LedgerChange struct {
@@ -24,6 +26,10 @@ type LedgerChange struct {
 	Record    string
 	RequestID string
 	Actor     string
+	// Audit, when set, is this request's audit-trail entry: it is written
+	// (result ok) in the transaction that records a new change, so a change
+	// never exists without it.
+	Audit *AuditEntry
 }
 
 // maxRecord is WeChat's record_bonus / record_balance limit (42 bytes).
@@ -46,69 +52,82 @@ func (ch LedgerChange) check() error {
 // Change applies a change exactly once per request_id: a repeat with the
 // same body answers the first entry (completing it if it is still pending),
 // one with another body is conflict. A total never goes below zero
-// (conflict, details.field delta).
-func (s *Members) Change(ctx context.Context, ch LedgerChange) (LedgerEntry, error) {
+// (conflict, details.field delta). audited reports that ch.Audit was written
+// with the new entry (also when err says the push then failed).
+func (s *Members) Change(ctx context.Context, ch LedgerChange) (e LedgerEntry, audited bool, err error) {
 	if err := ch.check(); err != nil {
-		return LedgerEntry{}, err
+		return LedgerEntry{}, false, err
+	}
+	var audit *AuditEntry
+	if ch.Audit != nil {
+		a := *ch.Audit
+		a.Result = "ok"
+		audit = &a
 	}
 	e, existing, err := s.members.AddLedgerEntry(ctx, LedgerEntry{CardID: ch.CardID, Code: ch.Code, RequestID: ch.RequestID,
-		Kind: ch.Kind, Delta: ch.Delta, Record: ch.Record, Actor: ch.Actor, Status: LedgerPending, At: s.now().UTC()})
+		Kind: ch.Kind, Delta: ch.Delta, Record: ch.Record, Actor: ch.Actor, Status: LedgerPending, At: s.now().UTC()}, audit)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return LedgerEntry{}, &Error{Kind: KindNotFound, Message: fmt.Sprintf("no member %s on card %s", ch.Code, ch.CardID)}
+		return LedgerEntry{}, false, &Error{Kind: KindNotFound, Message: fmt.Sprintf("no member %s on card %s", ch.Code, ch.CardID)}
 	case errors.Is(err, ErrBelowZero):
-		return LedgerEntry{}, &Error{Kind: KindConflict, Message: fmt.Sprintf("the %s would go below zero", ch.Kind),
+		return LedgerEntry{}, false, &Error{Kind: KindConflict, Message: fmt.Sprintf("the %s would go below zero", ch.Kind),
 			Details: map[string]any{"field": "delta"}}
 	case err != nil:
-		return LedgerEntry{}, fmt.Errorf("change %s of %s: %w", ch.Kind, ch.Code, err)
+		return LedgerEntry{}, false, fmt.Errorf("change %s of %s: %w", ch.Kind, ch.Code, err)
 	}
+	audited = audit != nil && !existing
 	if existing && (e.Kind != ch.Kind || e.Delta != ch.Delta || e.Record != ch.Record) {
-		return LedgerEntry{}, &Error{Kind: KindConflict, Message: "request_id was used for another change",
+		return LedgerEntry{}, false, &Error{Kind: KindConflict, Message: "request_id was used for another change",
 			Details: map[string]any{"field": "request_id"}}
 	}
 	if e.Status == LedgerApplied {
-		return e, nil
+		return e, audited, nil
 	}
 	if err := s.complete(ctx, e); err != nil {
-		return LedgerEntry{}, err
+		return LedgerEntry{}, audited, err
 	}
 	e.Status = LedgerApplied
-	return e, nil
+	return e, audited, nil
 }
 
-// complete returns once entry e is applied: it pushes the member's totals
-// itself when it gets the member's lease, or waits for the request holding
-// it.
+// complete returns once the recorded entry e is applied: it pushes the
+// member's totals itself when it gets the member's lease, or waits for the
+// request holding it. e was committed before the lease was asked for, so
+// one push made under the lease covers it (or finds it applied already).
 func (s *Members) complete(ctx context.Context, e LedgerEntry) error {
 	wait, cancel := context.WithTimeout(ctx, s.syncWait)
 	defer cancel()
 	key := "member-sync:" + e.CardID + ":" + e.Code
 	for {
+		unlock, got, err := s.locks.TryLock(wait, key, s.lockTTL)
+		if err != nil || wait.Err() != nil {
+			return pendingError(errors.Join(err, wait.Err()))
+		}
+		if got {
+			inFlight, err := s.pushPending(ctx, e.CardID, e.Code)
+			if inFlight {
+				// WeChat did not answer: the push may still land. The lease
+				// stays until it expires (lockTTL, above WeChat's timeout), so
+				// that no newer push reaches WeChat before it and is undone.
+				return err
+			}
+			if uerr := unlock(context.WithoutCancel(ctx)); uerr != nil {
+				s.log.WarnContext(ctx, "member lease not released", "err", uerr)
+			}
+			return err
+		}
+		select {
+		case <-wait.Done():
+			return pendingError(wait.Err())
+		case <-time.After(25 * time.Millisecond):
+		}
+		// Whoever holds the lease may have pushed e already.
 		cur, err := s.members.GetLedgerEntry(ctx, e.CardID, e.Code, e.ID)
 		if err != nil {
 			return fmt.Errorf("ledger entry %d: %w", e.ID, err)
 		}
 		if cur.Status == LedgerApplied {
 			return nil
-		}
-		unlock, got, err := s.locks.TryLock(wait, key, s.lockTTL)
-		if err != nil || wait.Err() != nil {
-			return pendingError(errors.Join(err, wait.Err()))
-		}
-		if got {
-			err := s.pushPending(ctx, wait, e.CardID, e.Code)
-			if uerr := unlock(context.WithoutCancel(ctx)); uerr != nil {
-				s.log.WarnContext(ctx, "member lease not released", "err", uerr)
-			}
-			if err != nil {
-				return err
-			}
-			continue
-		}
-		select {
-		case <-wait.Done():
-			return pendingError(wait.Err())
-		case <-time.After(25 * time.Millisecond):
 		}
 	}
 }
@@ -119,38 +138,42 @@ func pendingError(err error) error {
 		Message: "the change is recorded and pending: WeChat has not confirmed it yet; retry with the same request_id"}
 }
 
-// pushPending sends the member's totals while entries are pending and until
-// wait ends, and marks what each push covered applied. Called with the
-// member's lease held.
-func (s *Members) pushPending(ctx, wait context.Context, cardID, code string) error {
-	for wait.Err() == nil {
-		m, pending, err := s.members.PendingTotals(ctx, cardID, code)
-		if err != nil {
-			return fmt.Errorf("pending entries of %s: %w", code, err)
-		}
-		if len(pending) == 0 {
-			return nil
-		}
-		p := TotalsPush{CardID: cardID, Code: code}
-		for _, e := range pending {
-			switch e.Kind {
-			case LedgerBonus:
-				p.Bonus, p.AddBonus, p.RecordBonus = &m.Bonus, p.AddBonus+e.Delta, e.Record
-			case LedgerBalance:
-				p.Balance, p.AddBalance, p.RecordBalance = &m.Balance, p.AddBalance+e.Delta, e.Record
-			}
-		}
-		got, err := s.provider.PushTotals(ctx, p)
-		if err != nil {
-			return fmt.Errorf("push totals of %s: %w", code, err)
-		}
-		if (p.Bonus != nil && got.Bonus != m.Bonus) || (p.Balance != nil && got.Balance != m.Balance) {
-			s.log.WarnContext(ctx, "WeChat answered other totals than sent", "card_id", cardID,
-				"sent_bonus", m.Bonus, "got_bonus", got.Bonus, "sent_balance", m.Balance, "got_balance", got.Balance)
-		}
-		if err := s.members.MarkApplied(ctx, cardID, code, pending[len(pending)-1].ID); err != nil {
-			return fmt.Errorf("mark applied: %w", err)
+// pushPending sends the member's totals when entries are pending and marks
+// those the totals cover applied. Called with the member's lease held, so
+// pushes of one member reach WeChat one at a time, each with totals read
+// after the previous one was confirmed: WeChat ends with the latest.
+// inFlight reports a push WeChat did not answer (a timeout, a broken
+// connection), which may still be applied later.
+func (s *Members) pushPending(ctx context.Context, cardID, code string) (inFlight bool, err error) {
+	m, pending, err := s.members.PendingTotals(ctx, cardID, code)
+	if err != nil {
+		return false, fmt.Errorf("pending entries of %s: %w", code, err)
+	}
+	if len(pending) == 0 {
+		return false, nil
+	}
+	p := TotalsPush{CardID: cardID, Code: code}
+	for _, e := range pending {
+		switch e.Kind {
+		case LedgerBonus:
+			p.Bonus, p.AddBonus, p.RecordBonus = &m.Bonus, p.AddBonus+e.Delta, e.Record
+		case LedgerBalance:
+			p.Balance, p.AddBalance, p.RecordBalance = &m.Balance, p.AddBalance+e.Delta, e.Record
 		}
 	}
-	return nil
+	got, err := s.provider.PushTotals(ctx, p)
+	if err != nil {
+		// An errcode from WeChat is a refusal; anything else may have reached it.
+		return KindOf(err) != KindUpstream, fmt.Errorf("push totals of %s: %w", code, err)
+	}
+	if (p.Bonus != nil && got.Bonus != m.Bonus) || (p.Balance != nil && got.Balance != m.Balance) {
+		s.log.WarnContext(ctx, "WeChat answered other totals than sent", "card_id", cardID,
+			"sent_bonus", m.Bonus, "got_bonus", got.Bonus, "sent_balance", m.Balance, "got_balance", got.Balance)
+	}
+	// Only entries still pending change, so a push that overlapped this one
+	// (a lease that expired) cannot mark anything twice.
+	if err := s.members.MarkApplied(ctx, cardID, code, pending[len(pending)-1].ID); err != nil {
+		return false, fmt.Errorf("mark applied: %w", err)
+	}
+	return false, nil
 }

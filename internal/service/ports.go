@@ -351,13 +351,15 @@ type MemberStore interface {
 	// ListMembersByOpenID returns an openid's members with the card title.
 	ListMembersByOpenID(ctx context.Context, openid string) ([]Member, error)
 	// AddLedgerEntry applies e.Delta to the member's e.Kind total and records e
-	// as pending, serialised per member. When e.RequestID is recorded already
-	// it changes nothing and returns that entry with existing true. A total
-	// that would go below zero is ErrBelowZero; an unknown member ErrNotFound.
-	AddLedgerEntry(ctx context.Context, e LedgerEntry) (stored LedgerEntry, existing bool, err error)
-	// PendingTotals returns, read together, the member and its pending entries
-	// in id order.
-	PendingTotals(ctx context.Context, cardID, code string) (Member, []LedgerEntry, error)
+	// (with its e.Status), serialised per member, and appends audit when it is
+	// not nil in the same transaction. When e.RequestID is recorded already it
+	// changes nothing (audit is not written) and returns that entry with
+	// existing true. A total that would go below zero is ErrBelowZero; an
+	// unknown member ErrNotFound.
+	AddLedgerEntry(ctx context.Context, e LedgerEntry, audit *AuditEntry) (stored LedgerEntry, existing bool, err error)
+	// PendingTotals returns, read together, the member's totals and its
+	// pending entries in id order; ErrNotFound for an unknown member.
+	PendingTotals(ctx context.Context, cardID, code string) (MemberTotals, []LedgerEntry, error)
 	// MarkApplied marks the member's pending entries up to id applied.
 	MarkApplied(ctx context.Context, cardID, code string, upTo int64) error
 	// GetLedgerEntry returns ErrNotFound when there is no such entry of the member.

@@ -24,15 +24,20 @@ var _ service.AuditStore = (*Store)(nil)
 
 // AppendAudit records one admin write; a zero At means now.
 func (s *Store) AppendAudit(ctx context.Context, e service.AuditEntry) error {
+	row := toAuditRow(e)
+	return wrapf(s.db.WithContext(ctx).Create(&row).Error, "append audit %s", e.Action)
+}
+
+// toAuditRow is e as stored; a zero At means now.
+func toAuditRow(e service.AuditEntry) auditRow {
 	if e.At.IsZero() {
 		e.At = now()
 	}
 	// An entry is never lost to a value longer than its column (a long path
 	// parameter, a client's request id): each is cut to the column's size.
-	row := auditRow{At: dbTime(e.At), Actor: fitColumn(e.Actor, 64), Role: fitColumn(string(e.Role), 16),
+	return auditRow{At: dbTime(e.At), Actor: fitColumn(e.Actor, 64), Role: fitColumn(string(e.Role), 16),
 		Action: fitColumn(e.Action, 64), Target: fitColumn(e.Target, 128), Result: fitColumn(e.Result, 64),
 		RequestID: fitColumn(e.RequestID, 128)}
-	return wrapf(s.db.WithContext(ctx).Create(&row).Error, "append audit %s", e.Action)
 }
 
 // ListAudit returns a page of entries, newest first.

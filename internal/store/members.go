@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,9 +14,10 @@ import (
 )
 
 // Members and their ledger (migration 00010). A ledger change is one
-// transaction that first bumps the member's version (taking its row lock on
-// MySQL, the write lock on SQLite), so changes of one member are serialised
-// and the request_id check and the bound check see the latest state.
+// transaction that first locks the member's row (SELECT … FOR UPDATE on
+// MySQL; SQLite runs one transaction at a time), so changes of one member are
+// serialised and the request_id check and the bound check see the latest
+// state.
 
 var _ service.MemberStore = (*Store)(nil)
 
@@ -158,33 +160,21 @@ func (s *Store) ListMembersByOpenID(ctx context.Context, openid string) ([]servi
 	return out, nil
 }
 
+// errLedgerRepeat ends a ledger transaction whose request_id is recorded.
+var errLedgerRepeat = errors.New("request_id recorded")
+
 // AddLedgerEntry applies e to its member once per request_id, serialised by
-// the member's row (see the file comment).
-func (s *Store) AddLedgerEntry(ctx context.Context, e service.LedgerEntry) (service.LedgerEntry, bool, error) {
-	var (
-		out      ledgerRow
-		existing bool
-	)
+// the member's row, and appends audit (when not nil) in the same
+// transaction. A new change is four statements in one transaction: lock and
+// read the member, insert the entry (the unique request_id key refuses a
+// repeat, which then reads the recorded entry), update the total, insert the
+// audit row.
+func (s *Store) AddLedgerEntry(ctx context.Context, e service.LedgerEntry, audit *service.AuditEntry) (service.LedgerEntry, bool, error) {
+	var out ledgerRow
 	err := s.retryDeadlock(ctx, func() error {
-		existing = false
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			res := tx.Exec("UPDATE members SET version = version + 1 WHERE card_id = ? AND code = ?", e.CardID, e.Code)
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected == 0 {
-				return gorm.ErrRecordNotFound
-			}
-			err := tx.Where("card_id = ? AND code = ? AND request_id = ?", e.CardID, e.Code, e.RequestID).Take(&out).Error
-			if err == nil {
-				existing = true
-				return nil
-			}
-			if !errors.Is(err, gorm.ErrRecordNotFound) {
-				return err
-			}
-			var m memberRow
-			if err := tx.Where("card_id = ? AND code = ?", e.CardID, e.Code).Take(&m).Error; err != nil {
+			m, err := s.lockMember(tx, e.CardID, e.Code)
+			if err != nil {
 				return err
 			}
 			column, total := "bonus", m.Bonus
@@ -193,16 +183,40 @@ func (s *Store) AddLedgerEntry(ctx context.Context, e service.LedgerEntry) (serv
 			}
 			total += e.Delta
 			if total < 0 {
+				// A repeat of a change that no longer fits answers its entry.
+				var n int64
+				if err := tx.Model(&ledgerRow{}).Where("card_id = ? AND code = ? AND request_id = ?", e.CardID, e.Code, e.RequestID).
+					Count(&n).Error; err != nil {
+					return err
+				}
+				if n > 0 {
+					return errLedgerRepeat
+				}
 				return service.ErrBelowZero
 			}
 			e.Total = total
 			out = fromEntry(e)
-			if err := tx.Create(&out).Error; err != nil {
+			if err := tx.Create(&out).Error; isDuplicate(err) {
+				return errLedgerRepeat
+			} else if err != nil {
 				return err
 			}
-			return tx.Exec("UPDATE members SET "+column+" = ?, updated_at = ? WHERE id = ?", total, now(), m.ID).Error
+			if err := tx.Exec("UPDATE members SET "+column+" = ?, version = version + 1, updated_at = ? WHERE id = ?",
+				total, now(), m.ID).Error; err != nil {
+				return err
+			}
+			if audit == nil {
+				return nil
+			}
+			row := toAuditRow(*audit)
+			return tx.Create(&row).Error
 		})
 	})
+	existing := errors.Is(err, errLedgerRepeat)
+	if existing {
+		out = ledgerRow{}
+		err = s.db.WithContext(ctx).Where("card_id = ? AND code = ? AND request_id = ?", e.CardID, e.Code, e.RequestID).Take(&out).Error
+	}
 	if errors.Is(err, service.ErrBelowZero) {
 		return service.LedgerEntry{}, false, fmt.Errorf("ledger %s of %s: %w", e.Kind, e.Code, err)
 	}
@@ -212,33 +226,64 @@ func (s *Store) AddLedgerEntry(ctx context.Context, e service.LedgerEntry) (serv
 	return toEntry(out), existing, nil
 }
 
-// PendingTotals reads the member and its pending entries in one transaction,
-// so the totals cover exactly the entries returned and those before them.
-func (s *Store) PendingTotals(ctx context.Context, cardID, code string) (service.Member, []service.LedgerEntry, error) {
-	var (
-		m    memberRow
-		rows []ledgerRow
-	)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// Locking the member row waits for a change being recorded, so its
-		// entry and total are read together.
-		if err := tx.Exec("UPDATE members SET version = version + 1 WHERE card_id = ? AND code = ?", cardID, code).Error; err != nil {
-			return err
-		}
-		if err := tx.Where("card_id = ? AND code = ?", cardID, code).Take(&m).Error; err != nil {
-			return err
-		}
-		return tx.Where("card_id = ? AND code = ? AND status = ?", cardID, code, string(service.LedgerPending)).
-			Order("id").Find(&rows).Error
-	})
+// lockMember reads the member's totals and locks its row until tx ends (on
+// MySQL; SQLite's one connection runs transactions one at a time), so the
+// request_id check and the bound check see the latest state.
+func (s *Store) lockMember(tx *gorm.DB, cardID, code string) (memberRow, error) {
+	forUpdate := ""
+	if s.dialect == DialectMySQL {
+		forUpdate = " FOR UPDATE"
+	}
+	var m memberRow
+	if err := tx.Raw("SELECT id, bonus, balance FROM members WHERE card_id = ? AND code = ?"+forUpdate, cardID, code).
+		Scan(&m).Error; err != nil {
+		return memberRow{}, err
+	}
+	if m.ID == 0 {
+		return memberRow{}, gorm.ErrRecordNotFound
+	}
+	return m, nil
+}
+
+// PendingTotals reads the member's totals and its pending entries in one
+// statement (one consistent read), so the totals cover exactly the entries
+// returned and those before them.
+func (s *Store) PendingTotals(ctx context.Context, cardID, code string) (service.MemberTotals, []service.LedgerEntry, error) {
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT m.bonus, m.balance, l.id, l.request_id, l.kind, l.delta, l.total, l.record, l.actor
+FROM members m LEFT JOIN member_ledger l ON l.card_id = m.card_id AND l.code = m.code AND l.status = ?
+WHERE m.card_id = ? AND m.code = ? ORDER BY l.id`, string(service.LedgerPending), cardID, code).Rows()
 	if err != nil {
-		return service.Member{}, nil, wrapf(err, "pending entries of member %s", code)
+		return service.MemberTotals{}, nil, wrapf(err, "pending entries of member %s", code)
 	}
-	out := make([]service.LedgerEntry, len(rows))
-	for i, r := range rows {
-		out[i] = toEntry(r)
+	defer rows.Close()
+	var (
+		t     service.MemberTotals
+		out   []service.LedgerEntry
+		found bool
+	)
+	for rows.Next() {
+		var (
+			id                         sql.NullInt64
+			reqID, kind, record, actor sql.NullString
+			delta, total               sql.NullInt64
+		)
+		if err := rows.Scan(&t.Bonus, &t.Balance, &id, &reqID, &kind, &delta, &total, &record, &actor); err != nil {
+			return service.MemberTotals{}, nil, wrapf(err, "pending entries of member %s", code)
+		}
+		found = true
+		if id.Valid {
+			out = append(out, service.LedgerEntry{ID: id.Int64, CardID: cardID, Code: code, RequestID: reqID.String,
+				Kind: service.LedgerKind(kind.String), Delta: delta.Int64, Total: total.Int64, Record: record.String,
+				Actor: actor.String, Status: service.LedgerPending})
+		}
 	}
-	return toMember(m), out, nil
+	if err := rows.Err(); err != nil {
+		return service.MemberTotals{}, nil, wrapf(err, "pending entries of member %s", code)
+	}
+	if !found {
+		return service.MemberTotals{}, nil, wrapf(gorm.ErrRecordNotFound, "pending entries of member %s", code)
+	}
+	return t, out, nil
 }
 
 // MarkApplied marks the member's pending entries up to id applied.

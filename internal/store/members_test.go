@@ -53,7 +53,7 @@ func testMembers(t *testing.T, s *store.Store) {
 			defer wg.Done()
 			e := service.LedgerEntry{CardID: m.CardID, Code: m.Code, RequestID: fmt.Sprintf("r%d", i%32), Kind: service.LedgerBalance,
 				Delta: int64(i%32 + 1), Status: service.LedgerPending}
-			if _, _, err := s.AddLedgerEntry(ctx, e); err != nil {
+			if _, _, err := s.AddLedgerEntry(ctx, e, nil); err != nil {
 				t.Errorf("AddLedgerEntry %d: %v", i, err)
 			}
 		}()
@@ -71,11 +71,11 @@ func testMembers(t *testing.T, s *store.Store) {
 		t.Errorf("ledger sum %d, balance %d", sum, mem.Balance)
 	}
 	if _, _, err := s.AddLedgerEntry(ctx, service.LedgerEntry{CardID: m.CardID, Code: m.Code, RequestID: "too-much",
-		Kind: service.LedgerBalance, Delta: -mem.Balance - 1, Status: service.LedgerPending}); !errors.Is(err, service.ErrBelowZero) {
+		Kind: service.LedgerBalance, Delta: -mem.Balance - 1, Status: service.LedgerPending}, nil); !errors.Is(err, service.ErrBelowZero) {
 		t.Errorf("a charge beyond the balance: %v, want ErrBelowZero", err)
 	}
 	if _, _, err := s.AddLedgerEntry(ctx, service.LedgerEntry{CardID: m.CardID, Code: "nobody", RequestID: "x",
-		Kind: service.LedgerBonus, Delta: 1}); !errors.Is(err, service.ErrNotFound) {
+		Kind: service.LedgerBonus, Delta: 1}, nil); !errors.Is(err, service.ErrNotFound) {
 		t.Errorf("unknown member: %v, want ErrNotFound", err)
 	}
 	if err := s.MarkApplied(ctx, m.CardID, m.Code, pending[9].ID); err != nil {
@@ -84,8 +84,35 @@ func testMembers(t *testing.T, s *store.Store) {
 	if _, pending, _ := s.PendingTotals(ctx, m.CardID, m.Code); len(pending) != 22 {
 		t.Errorf("%d pending after marking 10, want 22", len(pending))
 	}
+
+	// A change is recorded with its audit entry; a repeat writes neither, and
+	// a repeat of a charge that no longer fits answers its entry, not
+	// ErrBelowZero.
+	audit := &service.AuditEntry{Actor: "clerk1", Role: service.RoleClerk, Action: "member.balance", Target: m.Code, Result: "ok", RequestID: "h1"}
+	charge := service.LedgerEntry{CardID: m.CardID, Code: m.Code, RequestID: "charge-all", Kind: service.LedgerBalance,
+		Delta: -mem.Balance, Status: service.LedgerPending}
+	first, existing, err := s.AddLedgerEntry(ctx, charge, audit)
+	if err != nil || existing || first.Total != 0 {
+		t.Fatalf("charge = %+v, %v, %v", first, existing, err)
+	}
+	repeat, existing, err := s.AddLedgerEntry(ctx, charge, audit)
+	if err != nil || !existing || repeat.ID != first.ID || repeat.Total != 0 {
+		t.Errorf("repeat of the charge = %+v, %v, %v; want the first entry", repeat, existing, err)
+	}
+	trail, err := s.ListAudit(ctx, 0, 10)
+	if err != nil || len(trail) != 1 || trail[0].Actor != "clerk1" || trail[0].Action != "member.balance" || trail[0].RequestID != "h1" {
+		t.Errorf("audit trail = %+v, %v; want the change's one entry", trail, err)
+	}
+	if tot, pending, err := s.PendingTotals(ctx, m.CardID, m.Code); err != nil || tot.Balance != 0 || tot.Bonus != 10 || len(pending) != 23 ||
+		pending[22].ID != first.ID {
+		t.Errorf("PendingTotals after the charge = %+v, %d pending, %v", tot, len(pending), err)
+	}
+	if _, _, err := s.PendingTotals(ctx, m.CardID, "nobody"); !errors.Is(err, service.ErrNotFound) {
+		t.Errorf("PendingTotals of nobody: %v, want ErrNotFound", err)
+	}
+
 	entries, total, err := s.ListLedger(ctx, m.CardID, m.Code, 0, 5)
-	if err != nil || total != 33 || len(entries) != 5 || entries[0].ID < entries[1].ID {
+	if err != nil || total != 34 || len(entries) != 5 || entries[0].ID < entries[1].ID {
 		t.Errorf("ListLedger = %d entries of %d, %v", len(entries), total, err)
 	}
 	mine, err := s.ListMembersByOpenID(ctx, "oAlice")

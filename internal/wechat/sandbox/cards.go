@@ -269,8 +269,17 @@ func (c *call) cardUpdate() any {
 	// sends the card back to review; amounts (least_cost, discount, …) may not
 	// (the exact list is unconfirmed).
 	typeText := map[string]string{}
+	memberFields := map[string]any{}
 	for k, raw := range obj {
 		if k == "base_info" || k == "advanced_info" {
+			continue
+		}
+		if _, member := memberUpdatable[k]; member && key == "member_card" {
+			v, err := parseMemberField(k, raw)
+			if err != nil {
+				return err
+			}
+			memberFields[k] = v
 			continue
 		}
 		if k != updatableTypeText[key] {
@@ -305,6 +314,11 @@ func (c *call) cardUpdate() any {
 		if upd.date != nil && !widens(cd.info.date, *upd.date) {
 			return wxErr(40100, "date_info may only widen: same type, begin not later, end not earlier")
 		}
+		if len(memberFields) > 0 {
+			if err := c.e.checkMemberUpdate(cd, memberFields); err != nil {
+				return err
+			}
+		}
 		object := make(map[string]any, len(cd.object))
 		for k, v := range cd.object {
 			object[k] = v
@@ -313,6 +327,9 @@ func (c *call) cardUpdate() any {
 			object["advanced_info"] = upd.advanced
 		}
 		for k, v := range typeText {
+			object[k] = v
+		}
+		for k, v := range memberFields {
 			object[k] = v
 		}
 		if len(upd.base) > 0 {
