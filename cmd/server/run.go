@@ -184,7 +184,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	stocks := newStocks(cfg, pay, stockCache.Writer(), st, log)
 	coupons, couponNotify := newCoupons(cfg, pay, st, stockCache, kv, log)
 	if coupons != nil {
+		// Coupon consumptions whose record failed wait in their own outbox.
+		coupons.WithOutbox(sharedHash(rawCache))
 		go coupons.RunReconcile(ctx)
+		stopCouponOutbox := runInBackground(ctx, func(ctx context.Context) { coupons.RunOutbox(ctx, outboxEvery) })
+		defer stopCouponOutbox()
 	}
 
 	h := handler.New(handler.Deps{

@@ -121,6 +121,10 @@ type CouponStore interface {
 	// set; returned: issued with returns+1 when returned is true) and the
 	// time WeChat Pay's view was read; ErrNotFound when not recorded.
 	SetCouponStatus(ctx context.Context, stockID, couponCode string, status CouponStatus, at time.Time, returned bool) (Coupon, error)
+	// SetCouponConsumed records a consumption made after returns returns:
+	// nothing changes when the coupon was returned since or is final.
+	// ErrNotFound when not recorded.
+	SetCouponConsumed(ctx context.Context, stockID, couponCode string, at time.Time, returns int) (Coupon, error)
 	// StaleCoupons returns up to limit issued or consumed coupons received
 	// since since, those read from WeChat Pay longest ago (or never) first.
 	StaleCoupons(ctx context.Context, since time.Time, limit int) ([]Coupon, error)

@@ -49,6 +49,7 @@ type Coupons struct {
 	kv       KeyValue
 	locks    Locker
 	cfg      CouponsConfig
+	outbox   *consumeOutbox // consumptions whose record failed (coupon_outbox.go)
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -65,7 +66,8 @@ func NewCoupons(store CouponStore, stocks StockStore, provider CouponProvider, k
 	if cfg.ConfirmParallel <= 0 {
 		cfg.ConfirmParallel = 4
 	}
-	return &Coupons{store: store, stocks: stocks, provider: provider, kv: kv, locks: locks, cfg: cfg, log: log, now: now}
+	return &Coupons{store: store, stocks: stocks, provider: provider, kv: kv, locks: locks, cfg: cfg,
+		outbox: newOutbox(nil, couponOutboxKey, log), log: log, now: now}
 }
 
 // SendableStocks are the running stocks inside their window now.

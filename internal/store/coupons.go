@@ -259,6 +259,24 @@ func (s *Store) SetCouponStatus(ctx context.Context, stockID, couponCode string,
 	return s.GetCoupon(ctx, stockID, couponCode)
 }
 
+// SetCouponConsumed records a consumption made when the coupon had been
+// returned returns times: consumed, the first consumption time kept. A coupon
+// returned since (its returns moved on) or final is left as it is; either
+// way the stored record is answered. ErrNotFound when not recorded.
+func (s *Store) SetCouponConsumed(ctx context.Context, stockID, couponCode string, at time.Time, returns int) (service.Coupon, error) {
+	t := now()
+	err := s.retryDeadlock(ctx, func() error {
+		return s.db.WithContext(ctx).Model(&couponRow{}).
+			Where("stock_id = ? AND coupon_code = ? AND returns = ? AND status NOT IN ?", stockID, couponCode, returns, finalCouponStatuses).
+			Updates(map[string]any{"status": string(service.CouponConsumed), "checked_at": t, "updated_at": t,
+				"consumed_at": gorm.Expr("COALESCE(consumed_at, ?)", dbTime(at))}).Error
+	})
+	if err != nil {
+		return service.Coupon{}, wrapf(err, "set coupon %s consumed", couponCode)
+	}
+	return s.GetCoupon(ctx, stockID, couponCode)
+}
+
 var finalCouponStatuses = []string{string(service.CouponUnavailable), string(service.CouponExpired), string(service.CouponDeleted)}
 
 // CountCoupons counts a stock's recorded coupons.
