@@ -126,7 +126,7 @@ func (f *fakePay) OpenNotification(http.Header, []byte) (service.CouponNotificat
 	return service.CouponNotification{}, nil
 }
 
-func openMySQLStore(t *testing.T, dsn string) *store.Store {
+func openMySQLStore(t testing.TB, dsn string) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), store.Config{MySQLDSN: dsn}, nil)
 	if err != nil {
