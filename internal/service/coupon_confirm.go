@@ -73,13 +73,17 @@ func (s *Coupons) Confirm(ctx context.Context, openID string, results []SendResu
 		}
 		ask = append(ask, i)
 	}
-	held, err := s.holdings(ctx, openID, results, ask)
+	held, refused, err := s.holdings(ctx, openID, results, ask)
 	if err != nil {
 		return nil, err
 	}
 	var fresh []Coupon
 	var at []int
 	for _, i := range ask {
+		if e := refused[i]; e != nil {
+			answer(i, ConfirmItem{Err: e})
+			continue
+		}
 		h, ok := held[i]
 		if !ok || h.StockID != results[i].StockID || h.SendRequestNo != results[i].OutRequestNo {
 			refuse(i)
@@ -136,16 +140,21 @@ func checkSendResult(r SendResult) *Error {
 // (§3.2; right after a send they are the sent ones); then each coupon that
 // page did not show, and each merchant-code coupon, on its own, at most
 // ConfirmParallel at once. An item WeChat Pay does not know for openID is
-// left out of the answer. Whichever call answers, the coupon is one WeChat
-// Pay lists under openID, with its stock and send_request_no.
-func (s *Coupons) holdings(ctx context.Context, openID string, results []SendResult, ask []int) (map[int]CouponHolding, error) {
+// left out of the answer; one it refuses in the coupon's state is in refused
+// (as when items were confirmed one by one). Whichever call answers, the
+// coupon is one WeChat Pay lists under openID, with its stock and
+// send_request_no. A list WeChat Pay refuses (its filters are partly
+// undocumented) falls back to one call per coupon.
+func (s *Coupons) holdings(ctx context.Context, openID string, results []SendResult, ask []int) (
+	map[int]CouponHolding, map[int]*Error, error) {
 	out := make(map[int]CouponHolding, len(ask))
+	refused := map[int]*Error{}
 	merchant := make(map[int]bool, len(ask))
 	var wx []int
 	for _, i := range ask {
 		mc, err := s.merchantCode(ctx, results[i].StockID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		merchant[i] = mc
 		if !mc {
@@ -154,8 +163,12 @@ func (s *Coupons) holdings(ctx context.Context, openID string, results []SendRes
 	}
 	if len(wx) >= 2 {
 		list, _, err := s.provider.RecentUserCoupons(ctx, openID, len(wx))
-		if err != nil {
-			return nil, fmt.Errorf("ask WeChat Pay about the user's coupons: %w", err)
+		var se *Error
+		switch {
+		case errors.As(err, &se) && (itemKind(se.Kind) || se.Kind == KindNotFound):
+			s.log.WarnContext(ctx, "WeChat Pay refused the list of a user's coupons; asking coupon by coupon", "err", err)
+		case err != nil:
+			return nil, nil, fmt.Errorf("ask WeChat Pay about the user's coupons: %w", err)
 		}
 		byKey := make(map[CouponKey]CouponHolding, len(list))
 		for _, h := range list {
@@ -180,10 +193,16 @@ func (s *Coupons) holdings(ctx context.Context, openID string, results []SendRes
 		r := results[i]
 		g.Go(func() error {
 			h, err := s.provider.UserCoupon(gctx, openID, r.StockID, r.CouponCode, merchant[i])
-			if KindOf(err) == KindNotFound {
+			var se *Error
+			switch {
+			case KindOf(err) == KindNotFound:
 				return nil
-			}
-			if err != nil {
+			case errors.As(err, &se) && itemKind(se.Kind):
+				mu.Lock()
+				refused[i] = se
+				mu.Unlock()
+				return nil
+			case err != nil:
 				return fmt.Errorf("ask WeChat Pay about the coupon: %w", err)
 			}
 			mu.Lock()
@@ -193,9 +212,14 @@ func (s *Coupons) holdings(ctx context.Context, openID string, results []SendRes
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, refused, nil
+}
+
+// itemKind: refusals that concern the item, not the service.
+func itemKind(k Kind) bool {
+	return k == KindCodeNotOwned || k == KindInvalid || k == KindConflict
 }
 
 // merchantCode reports whether the stock names its codes itself (they are

@@ -129,6 +129,15 @@ func TestConfirmFallsBackToOneByOne(t *testing.T) {
 	if e.pay.listCalls != 1 || e.pay.getCalls != 2 {
 		t.Fatalf("WeChat Pay calls: %d lists, %d gets; want 1 and 2", e.pay.listCalls, e.pay.getCalls)
 	}
+	// A list WeChat Pay refuses (400 INVALID_REQUEST) does not fail the
+	// confirm: each coupon is asked alone.
+	e.pay.listErr = &service.Error{Kind: service.KindConflict, Message: "refused"}
+	res = e.send(t, "o-bob", "2101", "2102")
+	items, err = e.svc.Confirm(ctx, "o-bob", res)
+	if err != nil || issued(t, items) != 2 || e.pay.listCalls != 2 || e.pay.getCalls != 4 {
+		t.Fatalf("confirm with the list refused = %+v, %v (%d lists, %d gets); want two issued, 2 lists, 4 gets",
+			items, err, e.pay.listCalls, e.pay.getCalls)
+	}
 }
 
 // A signed out_request_no passes only for the user and stock it was made

@@ -25,6 +25,7 @@ type fakePay struct {
 	useCalls            int
 	order               []string // stock|code in the order added (the list answers newest first)
 	getCalls, listCalls int
+	listErr             error // when set, the list answers it
 }
 
 var _ service.CouponProvider = (*fakePay)(nil)
@@ -44,6 +45,9 @@ func (f *fakePay) RecentUserCoupons(_ context.Context, openID string, limit int)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.listCalls++
+	if f.listErr != nil {
+		return nil, 0, f.listErr
+	}
 	var out []service.CouponHolding
 	var total int64
 	for i := len(f.order) - 1; i >= 0; i-- {
