@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -87,24 +85,26 @@ type sendResult struct {
 	Code         string `json:"code"`
 }
 
-// issueCoupons plays the mini-program for count coupons: send-coupon-params
-// for every stock, then the emulator's plugin (sandbox/pay/send-coupon) as
-// the user. Each coupon becomes one confirm request of its own
-// ({"send_coupon_result":[one item]}, sent by its holder), users taking
-// turns. With 100 coupons per user and stock, a user takes at most 100 calls.
+// issueCoupons plays the mini-program for count coupons, ten (one per
+// stock) per plugin call: each call is made by a user of its own, signed in
+// for it, who calls send-coupon-params for the stocks and then the emulator's
+// plugin (sandbox/pay/send-coupon). Each call becomes one confirm request
+// with its coupons, as the client kit sends the plugin's bindsendcoupon
+// detail, posted by that user. A user of its own per call: a real user
+// confirms right after the plugin answered, when the coupons just sent are
+// the newest the user holds.
 func (f *fixture) issueCoupons(ctx context.Context, a api, stocks []string, count int) ([]received, error) {
 	per := len(stocks)
 	calls := (count + per - 1) / per
-	if calls > 100*len(f.users) {
-		return nil, fmt.Errorf("%d coupons need %d users (100 per user and stock); have %d: raise -users", count, (calls+99)/100, len(f.users))
+	users, err := signIn(ctx, a, f.base, f.wx, "oCoupon", calls)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]received, 0, calls*per)
-	var mu sync.Mutex
+	out := make([]received, calls)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(16)
-	for c := range calls {
+	for c, u := range users {
 		g.Go(func() error {
-			u := f.users[c%len(f.users)]
 			var p struct {
 				Params   json.RawMessage `json:"send_coupon_params"`
 				Merchant string          `json:"send_coupon_merchant"`
@@ -125,58 +125,50 @@ func (f *fixture) issueCoupons(ctx context.Context, a api, stocks []string, coun
 			if sent.Errcode != "OK" || len(sent.Result) != per {
 				return fmt.Errorf("sandbox/pay/send-coupon: errcode %s %s, %d items", sent.Errcode, sent.Msg, len(sent.Result))
 			}
-			got := make([]received, 0, per)
 			for _, r := range sent.Result {
 				if r.Code != "SUCCESS" || r.CouponCode == "" {
 					return fmt.Errorf("sandbox/pay/send-coupon: item %s %s", r.StockID, r.Code)
 				}
-				body, _ := json.Marshal(map[string]any{"send_coupon_result": []sendResult{r}})
-				got = append(got, received{token: u.token, body: body})
 			}
-			mu.Lock()
-			out = append(out, got...)
-			mu.Unlock()
+			body, _ := json.Marshal(map[string]any{"send_coupon_result": sent.Result})
+			out[c] = received{token: u.token, body: body}
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	out = out[:min(count, len(out))]
-	// Interleave users: the coupons of one call share a user.
-	spread := make([]received, 0, len(out))
-	for off := range per {
-		for i := off; i < len(out); i += per {
-			spread = append(spread, out[i])
+	return out, nil
+}
+
+// confirmOK accepts an answer whose n coupons were all recorded as issued.
+func confirmOK(n int) func([]byte) error {
+	want := []byte(`"status":"issued"`)
+	return func(body []byte) error {
+		if bytes.Contains(body, []byte(`"error"`)) || bytes.Count(body, want) != n {
+			return fmt.Errorf("not all %d coupons were recorded", n)
 		}
+		return nil
 	}
-	return spread, nil
 }
 
-// confirmOK accepts an answer whose one coupon was recorded as issued.
-func confirmOK(body []byte) error {
-	if bytes.Contains(body, []byte(`"error"`)) || !bytes.Contains(body, []byte(`"status":"issued"`)) {
-		return errors.New("the coupon was not recorded")
-	}
-	return nil
-}
-
-// counted wraps a check and counts the answers it accepts, warm-up and
-// late answers included: what the server acknowledged in the whole phase.
-func counted(check func([]byte) error, n *atomic.Int64) func([]byte) error {
+// counted wraps a check and counts what the answers it accepts acknowledge
+// (each, per items), warm-up and late answers included: what the server
+// acknowledged in the whole phase.
+func counted(check func([]byte) error, n *atomic.Int64, per int64) func([]byte) error {
 	return func(body []byte) error {
 		if err := check(body); err != nil {
 			return err
 		}
-		n.Add(1)
+		n.Add(per)
 		return nil
 	}
 }
 
 // verifyCoupons compares the coupons rows with what the phase confirmed:
-// every confirm that answered "issued" is one row, and no row more. sent is
-// the confirms posted; the difference from acknowledged is the failures,
-// which may or may not have been recorded.
+// every coupon a confirm answered "issued" is one row, and no row more. sent
+// is the coupons posted in confirms; the difference from acknowledged is the
+// failures, which may or may not have been recorded.
 func (m *mysqlAdmin) verifyCoupons(ctx context.Context, sent, acknowledged int64) (string, bool) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -194,5 +186,6 @@ func (m *mysqlAdmin) verifyCoupons(ctx context.Context, sent, acknowledged int64
 	case !ok:
 		verdict = fmt.Sprintf("%d confirms failed, %d of them recorded anyway", sent-acknowledged, rows-acknowledged)
 	}
-	return fmt.Sprintf("%d new coupons posted once each, %d answered issued, %d rows in coupons: %s", sent, acknowledged, rows, verdict), ok
+	return fmt.Sprintf("%d new coupons posted once each (in confirms of %d), %d answered issued, %d rows in coupons: %s",
+		sent, couponStocks, acknowledged, rows, verdict), ok
 }

@@ -35,6 +35,9 @@ type phase struct {
 	check func(body []byte) error
 	// atWindow is called when the timed window starts and when it ends.
 	atWindow func(start bool)
+	// perRequest is how many items (coupons) one successful request carries;
+	// 0 and 1: one.
+	perRequest int
 }
 
 // result is what a phase measured in its timed window.
@@ -58,6 +61,7 @@ type result struct {
 	profile      string
 	verify       string // what was checked after the phase (rows, sums)
 	verified     bool
+	perRequest   int // items per request (coupons-confirm: coupons)
 }
 
 func (r result) rps() float64 {
@@ -65,6 +69,14 @@ func (r result) rps() float64 {
 		return 0
 	}
 	return float64(r.requests) / r.window.Seconds()
+}
+
+// itemsPerSecond counts the items of the successful requests in the window.
+func (r result) itemsPerSecond() float64 {
+	if r.window <= 0 {
+		return 0
+	}
+	return float64((r.requests-r.errors)*int64(max(1, r.perRequest))) / r.window.Seconds()
 }
 
 // worker's own tallies, merged at the end (no sharing in the hot loop).
@@ -203,7 +215,7 @@ func (p phase) run(ctx context.Context) result {
 	}
 	<-windowDone
 
-	r := result{name: p.name, conns: p.conns, exhausted: exhausted.Load()}
+	r := result{name: p.name, conns: p.conns, exhausted: exhausted.Load(), perRequest: max(1, p.perRequest)}
 	var all []time.Duration
 	var lastEnd time.Time
 	for i := range tallies {

@@ -14,9 +14,10 @@
 //	decrypt         POST /api/v1/codes/decrypt, one code each, every code new
 //	decrypt-repeat  the same codes again (idempotent: already recorded)
 //	send-coupon-params  POST /api/v1/send-coupon-params, one running 商家券 stock
-//	coupons-confirm POST /api/v1/coupons/confirm, one new coupon each, posted
-//	                once (issued beforehand through send-coupon-params and the
-//	                emulator's plugin); the coupons rows are counted at the end
+//	coupons-confirm POST /api/v1/coupons/confirm, the ten new coupons of one
+//	                plugin call each, posted once by their holder (issued
+//	                beforehand through send-coupon-params and the emulator's
+//	                plugin); the coupons rows are counted at the end
 //	ledger          POST /admin/v1/members/{code}/bonus, +1 point with a new
 //	                request_id, each worker on members of its own; every
 //	                member's points are checked at the end
@@ -391,13 +392,14 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 			var acked atomic.Int64
 			p.url = base + "/api/v1/coupons/confirm"
 			p.next = supply.next
-			p.check = counted(confirmOK, &acked)
+			p.check = counted(confirmOK(couponStocks), &acked, couponStocks)
+			p.perRequest = couponStocks
 			if o.pprof {
 				profile = filepath.Join(o.profileDir, "coupons-confirm.cpu.pprof")
 			}
 			after = func() {
 				last := &rep.results[len(rep.results)-1]
-				last.verify, last.verified = db.verifyCoupons(ctx, int64(len(supply.used())), acked.Load())
+				last.verify, last.verified = db.verifyCoupons(ctx, int64(len(supply.used())*couponStocks), acked.Load())
 				logf("phase %s: %s", name, last.verify)
 			}
 		case "ledger":

@@ -114,8 +114,8 @@ func (r report) markdown() string {
 			100*ratio, sp.rps(), ceiling.rps(), check(ratio >= targetSendParamsRatio && sp.errors == 0))
 	}
 	if c, ok := r.find("coupons-confirm"); ok {
-		fmt.Fprintf(&b, "- coupons-confirm (new coupons) ≥ %d per second: %.0f per second: %s\n", targetConfirmRPS, c.rps(),
-			check(c.rps() >= targetConfirmRPS && c.errors == 0))
+		fmt.Fprintf(&b, "- coupons-confirm (new coupons) ≥ %d per second: %.0f coupons per second (%.0f confirms of %d per second): %s\n",
+			targetConfirmRPS, c.itemsPerSecond(), c.rps(), c.perRequest, check(c.itemsPerSecond() >= targetConfirmRPS && c.errors == 0))
 		fmt.Fprintf(&b, "- coupons-confirm, nothing lost or doubled: %s: %s\n", c.verify, check(c.verified))
 	}
 	if l, ok := r.find("ledger"); ok {

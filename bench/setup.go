@@ -245,7 +245,7 @@ func setup(ctx context.Context, a api, base, wx, adminUser, adminPassword string
 			},
 		},
 	}}
-	f := &fixture{base: base, wx: wx, users: make([]user, n), admin: login.Token}
+	f := &fixture{base: base, wx: wx, admin: login.Token}
 	for i := range max(1, cards) {
 		var created struct {
 			CardID string `json:"card_id"`
@@ -259,11 +259,27 @@ func setup(ctx context.Context, a api, base, wx, adminUser, adminPassword string
 			f.extra = append(f.extra, created.CardID)
 		}
 	}
+	users, err := signIn(ctx, a, base, wx, "oBench", n)
+	if err != nil {
+		return nil, err
+	}
+	f.users = users
+	// One card-ext to check the card can be handed out now.
+	if _, err := f.cardExt(ctx, a, f.users[0], f.cardID, 1); err != nil {
+		return nil, fmt.Errorf("first card-ext: %w", err)
+	}
+	return f, nil
+}
+
+// signIn signs n users in through the emulator's wx.login, openids starting
+// with tag.
+func signIn(ctx context.Context, a api, base, wx, tag string, n int) ([]user, error) {
+	users := make([]user, n)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(16)
 	for i := range n {
 		g.Go(func() error {
-			openid := fmt.Sprintf("oBench%06d%s", i, randomHex(4))
+			openid := fmt.Sprintf("%s%06d%s", tag, i, randomHex(4))
 			var code struct {
 				Code string `json:"code"`
 			}
@@ -280,18 +296,14 @@ func setup(ctx context.Context, a api, base, wx, adminUser, adminPassword string
 			if s.OpenID != openid || s.Token == "" {
 				return fmt.Errorf("user login answered openid %q, want %q", s.OpenID, openid)
 			}
-			f.users[i] = user{openid: openid, token: s.Token}
+			users[i] = user{openid: openid, token: s.Token}
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	// One card-ext to check the card can be handed out now.
-	if _, err := f.cardExt(ctx, a, f.users[0], f.cardID, 1); err != nil {
-		return nil, fmt.Errorf("first card-ext: %w", err)
-	}
-	return f, nil
+	return users, nil
 }
 
 type extItem struct {

@@ -14,13 +14,16 @@ import (
 
 // newCoupons wires 商家券 coupons (send, confirm, notifications, redemption)
 // over pay; nils when pay is nil.
-func newCoupons(cfg config.Config, pay *wechatpay.Client, st *store.Store, kv cache.Store,
+// out_request_nos are signed with a key derived from the APIv2 key, which
+// every replica has (service/sendno.go).
+func newCoupons(cfg config.Config, pay *wechatpay.Client, st *store.Store, stocks service.StockStore, kv cache.Store,
 	log *slog.Logger) (*service.Coupons, *busifavor.Coupons) {
 	if pay == nil {
 		return nil, nil
 	}
 	provider := busifavor.NewCoupons(pay, cfg.WeChatMiniAppID)
-	svc := service.NewCoupons(st, st, provider, kv, kv, service.CouponsConfig{}, log.With("component", "coupons"), nil)
+	svc := service.NewCoupons(st, stocks, provider, kv, kv,
+		service.CouponsConfig{SendNoKey: service.SendNoKey(cfg.WeChatPay.APIv2Key)}, log.With("component", "coupons"), nil)
 	return svc, provider
 }
 

@@ -200,6 +200,15 @@ func testCouponFlow(t *testing.T, m *payMerchant, stockA, stockB string) {
 	if len(c.Coupons) != 2 || c.Coupons[0].Status != "issued" || c.Coupons[1].Status != "issued" {
 		t.Fatalf("confirm = %s, want two issued", r.body)
 	}
+	// Both were checked with one list of the user's coupons (one signed call).
+	list := m.payCalls(t, "v3/marketing/busifavor/users/o-flow/coupons")
+	gets := 0
+	for _, it := range res {
+		gets += m.payCalls(t, "v3/marketing/busifavor/users/o-flow/coupons/"+it.CouponCode+"/appids/wxsandboxmini")
+	}
+	if list != 1 || gets != 0 {
+		t.Fatalf("WeChat Pay calls for a two-coupon confirm: %d lists, %d gets; want 1 list", list, gets)
+	}
 	// Idempotent: confirming again records nothing new.
 	r, c = m.confirm(t, token, res)
 	mustStatus(t, r, 200)

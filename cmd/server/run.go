@@ -35,6 +35,11 @@ const (
 // handed out here as it was.
 const cardCacheTTL = 2 * time.Second
 
+// stockCacheTTL bounds how long a stock paused or changed through another
+// replica is still offered by send-coupon-params here (WeChat Pay refuses to
+// send from a stock that is not running whatever this service says).
+const stockCacheTTL = 2 * time.Second
+
 // outboxEvery is how often a replica retries the consumptions the store could
 // not take.
 const outboxEvery = 2 * time.Second
@@ -174,10 +179,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	stocks := newStocks(cfg, pay, st, log)
-	coupons, couponNotify := newCoupons(cfg, pay, st, kv, log)
+	// send-coupon-params and confirm read the same stocks on every request:
+	// served from memory for a moment, as cards are (see stockCacheTTL).
+	stockCache := service.NewStockCache(st, stockCacheTTL, nil)
+	stocks := newStocks(cfg, pay, stockCache.Writer(), st, log)
+	coupons, couponNotify := newCoupons(cfg, pay, st, stockCache, kv, log)
 	if coupons != nil {
+		// Coupon consumptions whose record failed wait in their own outbox.
+		coupons.WithOutbox(sharedHash(rawCache))
 		go coupons.RunReconcile(ctx)
+		stopCouponOutbox := runInBackground(ctx, func(ctx context.Context) { coupons.RunOutbox(ctx, outboxEvery) })
+		defer stopCouponOutbox()
 	}
 
 	h := handler.New(handler.Deps{

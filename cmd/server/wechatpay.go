@@ -38,11 +38,11 @@ func newWeChatPay(cfg config.Config, emulatorBase string, m *metrics.Metrics, pa
 }
 
 // newStocks wires 商家券 stocks over pay; nil when pay is.
-func newStocks(cfg config.Config, pay *wechatpay.Client, st *store.Store, log *slog.Logger) *service.Stocks {
+func newStocks(cfg config.Config, pay *wechatpay.Client, catalogue service.StockStore, st *store.Store, log *slog.Logger) *service.Stocks {
 	if pay == nil {
 		return nil
 	}
-	return service.NewStocks(st, busifavor.New(pay), st,
+	return service.NewStocks(catalogue, busifavor.New(pay), st,
 		service.StocksConfig{MchID: cfg.WeChatPay.MchID, NotifyAppID: cfg.WeChatMiniAppID}, log, nil)
 }
 

@@ -74,6 +74,21 @@ func (p *Coupons) UserCoupon(ctx context.Context, openID, stockID, code string, 
 	return service.CouponHolding{}, &service.Error{Kind: service.KindNotFound, Message: "the user holds no such coupon of this stock"}
 }
 
+// RecentUserCoupons reads the first page of the user's coupons (§3.2, no
+// filter but the merchant): one call for several coupons.
+func (p *Coupons) RecentUserCoupons(ctx context.Context, openID string, limit int) ([]service.CouponHolding, int64, error) {
+	list, err := p.pay.ListUserCoupons(ctx, openID, wechatpay.UserCouponQuery{AppID: p.appID,
+		BelongMerchant: p.pay.MchID(), Limit: limit})
+	if err != nil {
+		return nil, 0, mapCouponErr(err)
+	}
+	out := make([]service.CouponHolding, len(list.Data))
+	for i, c := range list.Data {
+		out[i] = holding(openID, c)
+	}
+	return out, list.TotalCount, nil
+}
+
 func holding(openID string, c wechatpay.UserCoupon) service.CouponHolding {
 	return service.CouponHolding{StockID: c.StockID, CouponCode: c.CouponCode, OpenID: openID,
 		Status: couponStatus(c.CouponState), StockName: c.StockName, SendRequestNo: c.SendRequestNo,

@@ -74,7 +74,15 @@ func (h *handlers) sendCouponParams(c *gin.Context) {
 	for i, it := range p.Items {
 		items[i] = sendParam{StockID: it.StockID, OutRequestNo: it.OutRequestNo}
 	}
-	c.JSON(http.StatusOK, gin.H{"send_coupon_params": items, "send_coupon_merchant": p.Merchant, "sign": p.Sign})
+	c.JSON(http.StatusOK, sendParamsAnswer{Params: items, Merchant: p.Merchant, Sign: p.Sign})
+}
+
+// sendParamsAnswer is the plugin's attributes (a struct: no map to sort on
+// every request).
+type sendParamsAnswer struct {
+	Params   []sendParam `json:"send_coupon_params"`
+	Merchant string      `json:"send_coupon_merchant"`
+	Sign     string      `json:"sign"`
 }
 
 type confirmRequest struct {

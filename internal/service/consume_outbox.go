@@ -32,8 +32,12 @@ import (
 // the code repairs it. Writes are idempotent (the first consumption time is
 // kept), so a consumption is never counted twice.
 
-// consumeOutboxKey is the shared hash of pending consumptions.
-const consumeOutboxKey = "consume-outbox"
+// consumeOutboxKey is the shared hash of pending consumptions of cards;
+// couponOutboxKey that of 商家券 coupons (coupon_outbox.go).
+const (
+	consumeOutboxKey = "consume-outbox"
+	couponOutboxKey  = "coupon-consume-outbox"
+)
 
 // intentGrace is how old an unconfirmed intent must be before the drain asks
 // WeChat about it: far longer than a consume can be in flight.
@@ -49,6 +53,7 @@ type consumeEntry struct {
 	OpenID    string `json:"openid,omitempty"`
 	At        int64  `json:"at"` // unix ms: when WeChat consumed it, or when the attempt began
 	Confirmed bool   `json:"confirmed,omitempty"`
+	Returns   int    `json:"returns,omitempty"` // coupons: returns before this consumption
 }
 
 func (e consumeEntry) at() time.Time { return time.UnixMilli(e.At).UTC() }
@@ -59,6 +64,7 @@ func outboxField(cardID, code string) string { return cardID + "\x00" + code }
 // consumptions, in this process too (the cache may be failing as well).
 type consumeOutbox struct {
 	shared SharedHash // nil: this process only (a single instance)
+	key    string     // the shared hash
 	log    *slog.Logger
 
 	mu    sync.Mutex
@@ -66,7 +72,11 @@ type consumeOutbox struct {
 }
 
 func newConsumeOutbox(shared SharedHash, log *slog.Logger) *consumeOutbox {
-	return &consumeOutbox{shared: shared, log: log, local: map[string]consumeEntry{}}
+	return newOutbox(shared, consumeOutboxKey, log)
+}
+
+func newOutbox(shared SharedHash, key string, log *slog.Logger) *consumeOutbox {
+	return &consumeOutbox{shared: shared, key: key, log: log, local: map[string]consumeEntry{}}
 }
 
 // get returns the entry of a code, from this process or the shared hash.
@@ -78,7 +88,7 @@ func (o *consumeOutbox) get(ctx context.Context, cardID, code string) (consumeEn
 	if ok || o.shared == nil {
 		return e, ok
 	}
-	v, ok, err := o.shared.HGet(ctx, consumeOutboxKey, f)
+	v, ok, err := o.shared.HGet(ctx, o.key, f)
 	if err != nil {
 		o.log.WarnContext(ctx, "consumption outbox unreadable", "err", err)
 		return consumeEntry{}, false
@@ -96,7 +106,7 @@ func (o *consumeOutbox) put(ctx context.Context, e consumeEntry) {
 	local := e.Confirmed || o.shared == nil
 	if o.shared != nil {
 		raw, _ := json.Marshal(e)
-		if err := o.shared.HSet(ctx, consumeOutboxKey, f, string(raw)); err != nil {
+		if err := o.shared.HSet(ctx, o.key, f, string(raw)); err != nil {
 			o.log.WarnContext(ctx, "consumption outbox: shared write failed; kept in this process", "err", err)
 			local = true
 		}
@@ -115,7 +125,7 @@ func (o *consumeOutbox) remove(ctx context.Context, cardID, code string) {
 	delete(o.local, f)
 	o.mu.Unlock()
 	if o.shared != nil {
-		if err := o.shared.HDel(ctx, consumeOutboxKey, f); err != nil {
+		if err := o.shared.HDel(ctx, o.key, f); err != nil {
 			o.log.WarnContext(ctx, "consumption outbox: shared delete failed", "err", err)
 		}
 	}
@@ -134,7 +144,7 @@ func (o *consumeOutbox) all(ctx context.Context) []consumeEntry {
 	if o.shared == nil {
 		return out
 	}
-	m, err := o.shared.HGetAll(ctx, consumeOutboxKey)
+	m, err := o.shared.HGetAll(ctx, o.key)
 	if err != nil {
 		o.log.WarnContext(ctx, "consumption outbox unreadable", "err", err)
 		return out

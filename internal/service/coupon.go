@@ -50,6 +50,12 @@ type Coupon struct {
 	StockName    string     // filled by lists from the stock catalogue
 }
 
+// CouponKey names one coupon.
+type CouponKey struct {
+	StockID    string
+	CouponCode string
+}
+
 // CouponFilter selects coupons.
 type CouponFilter struct {
 	OpenID  string
@@ -101,8 +107,12 @@ type CouponStore interface {
 	// RecordCoupon inserts c unless (StockID, CouponCode) is recorded already;
 	// either way it returns the stored record, and whether it was inserted.
 	RecordCoupon(ctx context.Context, c Coupon) (Coupon, bool, error)
+	// RecordCoupons records several as RecordCoupon does, in the order of cs.
+	RecordCoupons(ctx context.Context, cs []Coupon) ([]Coupon, []bool, error)
 	// GetCoupon returns ErrNotFound when the coupon is not recorded.
 	GetCoupon(ctx context.Context, stockID, couponCode string) (Coupon, error)
+	// GetCoupons returns the recorded coupons among keys (any order).
+	GetCoupons(ctx context.Context, keys []CouponKey) ([]Coupon, error)
 	// FindCoupons returns the records of couponCode in any stock.
 	FindCoupons(ctx context.Context, couponCode string) ([]Coupon, error)
 	// ListCoupons returns coupons newest first and the number matching.
@@ -111,6 +121,10 @@ type CouponStore interface {
 	// set; returned: issued with returns+1 when returned is true) and the
 	// time WeChat Pay's view was read; ErrNotFound when not recorded.
 	SetCouponStatus(ctx context.Context, stockID, couponCode string, status CouponStatus, at time.Time, returned bool) (Coupon, error)
+	// SetCouponConsumed records a consumption made after returns returns:
+	// nothing changes when the coupon was returned since or is final.
+	// ErrNotFound when not recorded.
+	SetCouponConsumed(ctx context.Context, stockID, couponCode string, at time.Time, returns int) (Coupon, error)
 	// StaleCoupons returns up to limit issued or consumed coupons received
 	// since since, those read from WeChat Pay longest ago (or never) first.
 	StaleCoupons(ctx context.Context, since time.Time, limit int) ([]Coupon, error)
@@ -128,6 +142,10 @@ type CouponProvider interface {
 	// UserCoupon reads one coupon of a user; merchantCode: the stock names
 	// codes itself, so the code is looked up within the stock.
 	UserCoupon(ctx context.Context, openID, stockID, couponCode string, merchantCode bool) (CouponHolding, error)
+	// RecentUserCoupons reads one page of up to limit of the user's coupons
+	// (WeChat Pay's codes and merchant codes alike), newest first as far as
+	// WeChat Pay orders them so, and how many the user holds in all.
+	RecentUserCoupons(ctx context.Context, openID string, limit int) ([]CouponHolding, int64, error)
 	// UseCoupon redeems; the same requestNo and useTime is the same request.
 	UseCoupon(ctx context.Context, stockID, couponCode, requestNo string, useTime time.Time) (CouponHolding, error)
 	DeactivateCoupon(ctx context.Context, stockID, couponCode, requestNo, reason string) error

@@ -19,8 +19,8 @@ type CouponView struct {
 }
 
 // Consumed is the outcome of a consumption; Recorded is false when WeChat
-// Pay redeemed the coupon but the local write failed (a later look-up or
-// retry brings the record in line).
+// Pay redeemed the coupon but the local write failed (the outbox records it
+// once the store is back; a retry or look-up does too).
 type Consumed struct {
 	Coupon   Coupon
 	Recorded bool
@@ -135,11 +135,16 @@ func (s *Coupons) Consume(ctx context.Context, stockID, code string) (Consumed, 
 	if !known {
 		rec = Coupon{StockID: stockID, CouponCode: code, OpenID: h.OpenID, Status: CouponIssued, ReceivedAt: useTime}
 	}
-	stored, err := s.markConsumed(ctx, rec, useTime, known)
+	// Bounded, and not cut short by a clerk who gives up: WeChat Pay has
+	// redeemed it.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), consumeWriteTimeout)
+	stored, err := s.markConsumed(wctx, rec, useTime, known)
+	cancel()
 	if err != nil {
-		// WeChat Pay has redeemed it: say so. A retry (same request) or a
-		// look-up records it.
-		s.log.ErrorContext(ctx, "coupon consumed at WeChat Pay but not recorded", "stock_id", stockID, "err", err)
+		// WeChat Pay has redeemed it: say so. The outbox records it once the
+		// store is back (a retry, same request, or a look-up does too).
+		s.log.ErrorContext(ctx, "coupon consumed at WeChat Pay but not recorded (outbox)", "stock_id", stockID, "err", err)
+		s.pend(ctx, rec, useTime)
 		rec.Status, rec.ConsumedAt = CouponConsumed, &useTime
 		return Consumed{Coupon: rec, Recorded: false}, nil
 	}

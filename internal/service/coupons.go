@@ -33,6 +33,12 @@ type CouponsConfig struct {
 	// re-read by a list; 0: every list re-reads (up to RefreshLimit, those
 	// read longest ago first).
 	RefreshAfter time.Duration
+	// SendNoKey signs out_request_nos (sendno.go); empty: they are kept in
+	// the shared cache instead.
+	SendNoKey []byte
+	// ConfirmParallel bounds the WeChat Pay calls one confirm makes at once
+	// (default 4).
+	ConfirmParallel int
 }
 
 // Coupons hands 商家券 to users and redeems them.
@@ -43,6 +49,7 @@ type Coupons struct {
 	kv       KeyValue
 	locks    Locker
 	cfg      CouponsConfig
+	outbox   *consumeOutbox // consumptions whose record failed (coupon_outbox.go)
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -56,7 +63,11 @@ func NewCoupons(store CouponStore, stocks StockStore, provider CouponProvider, k
 	if cfg.RefreshLimit <= 0 {
 		cfg.RefreshLimit = 10
 	}
-	return &Coupons{store: store, stocks: stocks, provider: provider, kv: kv, locks: locks, cfg: cfg, log: log, now: now}
+	if cfg.ConfirmParallel <= 0 {
+		cfg.ConfirmParallel = 4
+	}
+	return &Coupons{store: store, stocks: stocks, provider: provider, kv: kv, locks: locks, cfg: cfg,
+		outbox: newOutbox(nil, couponOutboxKey, log), log: log, now: now}
 }
 
 // SendableStocks are the running stocks inside their window now.
@@ -127,9 +138,12 @@ func (s *Coupons) SendParams(ctx context.Context, openID string, stockIDs []stri
 			return SendParams{}, &Error{Kind: KindInvalid, Message: fmt.Sprintf("stock %s needs merchant codes, which this service does not send", id),
 				Details: map[string]any{"field": field, "stock_id": id}}
 		}
-		items = append(items, SendParam{StockID: id, OutRequestNo: newSendNo()})
+		items = append(items, SendParam{StockID: id, OutRequestNo: s.issueSendNo(openID, id)})
 	}
 	for _, it := range items {
+		if s.signedSendNo(it.OutRequestNo) {
+			continue // it proves itself (sendno.go)
+		}
 		if err := s.kv.Set(ctx, sendNoKey(it.StockID, it.OutRequestNo), openID, sendNoTTL); err != nil {
 			return SendParams{}, fmt.Errorf("remember out_request_no: %w", err)
 		}
@@ -164,90 +178,23 @@ type ConfirmItem struct {
 	Err    *Error
 }
 
-// Confirm records the coupons the plugin reported, each only when WeChat Pay
-// says openID holds it for that stock and it was sent for an out_request_no
-// this server issued to openID. Item refusals are per item; an upstream or
-// store failure fails the whole call (so that it can be retried).
-func (s *Coupons) Confirm(ctx context.Context, openID string, results []SendResult) ([]ConfirmItem, error) {
-	if len(results) == 0 || len(results) > maxSendItems {
-		return nil, Invalid("send_coupon_result", "send_coupon_result must hold 1 to %d items", maxSendItems)
-	}
-	out := make([]ConfirmItem, len(results))
-	for i, r := range results {
-		c, err := s.confirmOne(ctx, openID, r)
-		var se *Error
-		if err != nil && errors.As(err, &se) && itemKind(se.Kind) {
-			out[i] = ConfirmItem{Err: se}
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("confirm item %d: %w", i, err)
-		}
-		out[i] = ConfirmItem{Coupon: c}
-	}
-	return out, nil
-}
-
-// itemKind: refusals that concern the item, not the service.
-func itemKind(k Kind) bool {
-	return k == KindCodeNotOwned || k == KindInvalid || k == KindConflict
-}
-
-func notOwned(stockID, code string) *Error {
-	return &Error{Kind: KindCodeNotOwned, Message: "this coupon was not sent to you by this service",
-		Details: map[string]any{"stock_id": stockID, "coupon_code": code}}
-}
-
-func (s *Coupons) confirmOne(ctx context.Context, openID string, r SendResult) (Coupon, error) {
-	if err := checkStockID(r.StockID); err != nil {
-		return Coupon{}, Invalid("stock_id", "stock_id is not a stock id")
-	}
-	if r.CouponCode == "" || len(r.CouponCode) > 128 {
-		return Coupon{}, Invalid("coupon_code", "coupon_code is required (at most 128 characters)")
-	}
-	if r.Code != "" && r.Code != "SUCCESS" && r.Code != "DUPREQUEST" {
-		return Coupon{}, &Error{Kind: KindInvalid, Message: "the plugin reported this item as not sent",
-			Details: map[string]any{"stock_id": r.StockID, "code": r.Code}}
-	}
-	// Already recorded for this caller: idempotent, no upstream call.
-	switch rec, err := s.store.GetCoupon(ctx, r.StockID, r.CouponCode); {
-	case err == nil && rec.OpenID == openID:
-		return rec, nil
-	case err == nil:
-		return Coupon{}, notOwned(r.StockID, r.CouponCode)
-	case !errors.Is(err, ErrNotFound):
-		return Coupon{}, fmt.Errorf("read coupon: %w", err)
-	}
-	if r.OutRequestNo == "" {
-		return Coupon{}, notOwned(r.StockID, r.CouponCode)
-	}
-	holder, found, err := s.kv.Get(ctx, sendNoKey(r.StockID, r.OutRequestNo))
-	if err != nil {
-		return Coupon{}, fmt.Errorf("read issued out_request_no: %w", err)
-	}
-	if !found || holder != openID {
-		return Coupon{}, notOwned(r.StockID, r.CouponCode)
-	}
-	merchantCode := false
-	if st, err := s.stocks.GetStock(ctx, r.StockID); err == nil {
-		merchantCode = st.Definition.CouponCodeMode != "" && st.Definition.CouponCodeMode != CodeModeWeChatPay
-	} else if !errors.Is(err, ErrNotFound) {
-		return Coupon{}, fmt.Errorf("read stock: %w", err)
-	}
-	h, err := s.provider.UserCoupon(ctx, openID, r.StockID, r.CouponCode, merchantCode)
-	if KindOf(err) == KindNotFound {
-		return Coupon{}, notOwned(r.StockID, r.CouponCode)
-	}
-	if err != nil {
-		return Coupon{}, fmt.Errorf("ask WeChat Pay about the coupon: %w", err)
-	}
-	if h.StockID != r.StockID || h.SendRequestNo != r.OutRequestNo {
-		return Coupon{}, notOwned(r.StockID, r.CouponCode)
-	}
-	return s.record(ctx, openID, h, r.OutRequestNo)
-}
-
 func (s *Coupons) record(ctx context.Context, openID string, h CouponHolding, sendNo string) (Coupon, error) {
+	c := s.newRecord(openID, h, sendNo)
+	rec, created, err := s.store.RecordCoupon(ctx, c)
+	if err != nil {
+		return Coupon{}, fmt.Errorf("record coupon: %w", err)
+	}
+	if rec.OpenID != openID {
+		return Coupon{}, notOwned(h.StockID, h.CouponCode)
+	}
+	if created {
+		s.log.InfoContext(ctx, "coupon recorded", "stock_id", h.StockID)
+	}
+	return rec, nil
+}
+
+// newRecord is the record of a coupon WeChat Pay says openID holds.
+func (s *Coupons) newRecord(openID string, h CouponHolding, sendNo string) Coupon {
 	now := s.now().UTC()
 	received := h.ReceivedAt
 	if received.IsZero() {
@@ -265,17 +212,7 @@ func (s *Coupons) record(ctx context.Context, openID string, h CouponHolding, se
 		}
 		c.ConsumedAt = &at
 	}
-	rec, created, err := s.store.RecordCoupon(ctx, c)
-	if err != nil {
-		return Coupon{}, fmt.Errorf("record coupon: %w", err)
-	}
-	if rec.OpenID != openID {
-		return Coupon{}, notOwned(h.StockID, h.CouponCode)
-	}
-	if created {
-		s.log.InfoContext(ctx, "coupon recorded", "stock_id", h.StockID)
-	}
-	return rec, nil
+	return c
 }
 
 // Notify handles a WeChat Pay notification: verified and opened by the

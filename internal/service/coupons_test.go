@@ -18,11 +18,14 @@ import (
 // fakePay is WeChat Pay's coupon side as far as these tests need it: it
 // replays a use_request_no's first answer, as WeChat Pay does.
 type fakePay struct {
-	mu       sync.Mutex
-	coupons  map[string]service.CouponHolding // stock|code
-	uses     map[string]time.Time             // use_request_no → use_time
-	onUse    func()                           // runs after a use succeeded
-	useCalls int
+	mu                  sync.Mutex
+	coupons             map[string]service.CouponHolding // stock|code
+	uses                map[string]time.Time             // use_request_no → use_time
+	onUse               func()                           // runs after a use succeeded
+	useCalls            int
+	order               []string // stock|code in the order added (the list answers newest first)
+	getCalls, listCalls int
+	listErr             error // when set, the list answers it
 }
 
 var _ service.CouponProvider = (*fakePay)(nil)
@@ -35,6 +38,27 @@ func (f *fakePay) add(h service.CouponHolding) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.coupons[h.StockID+"|"+h.CouponCode] = h
+	f.order = append(f.order, h.StockID+"|"+h.CouponCode)
+}
+
+func (f *fakePay) RecentUserCoupons(_ context.Context, openID string, limit int) ([]service.CouponHolding, int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.listCalls++
+	if f.listErr != nil {
+		return nil, 0, f.listErr
+	}
+	var out []service.CouponHolding
+	var total int64
+	for i := len(f.order) - 1; i >= 0; i-- {
+		if h := f.coupons[f.order[i]]; h.OpenID == openID {
+			total++
+			if len(out) < limit {
+				out = append(out, h)
+			}
+		}
+	}
+	return out, total, nil
 }
 
 func (f *fakePay) set(stockID, code string, st service.CouponStatus) {
@@ -48,6 +72,7 @@ func (f *fakePay) set(stockID, code string, st service.CouponStatus) {
 func (f *fakePay) UserCoupon(_ context.Context, openID, stockID, code string, _ bool) (service.CouponHolding, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.getCalls++
 	h, ok := f.coupons[stockID+"|"+code]
 	if !ok || h.OpenID != openID {
 		return service.CouponHolding{}, &service.Error{Kind: service.KindNotFound, Message: "no such coupon"}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -98,6 +99,81 @@ func (s *Store) RecordCoupon(ctx context.Context, c service.Coupon) (service.Cou
 	return stored, false, err
 }
 
+// RecordCoupons records several coupons (a confirm's) in one statement when
+// none is recorded yet, the usual case; otherwise each goes through
+// RecordCoupon. The answer is in the order of cs.
+func (s *Store) RecordCoupons(ctx context.Context, cs []service.Coupon) ([]service.Coupon, []bool, error) {
+	rows := make([]couponRow, len(cs))
+	t := now()
+	for i, c := range cs {
+		if c.StockID == "" || c.CouponCode == "" || c.OpenID == "" {
+			return nil, nil, errors.New("record coupons: empty stock id, code or openid")
+		}
+		if c.Status == "" {
+			c.Status = service.CouponIssued
+		}
+		rows[i] = couponRow{StockID: c.StockID, CouponCode: c.CouponCode, OpenID: c.OpenID, Status: string(c.Status),
+			OutRequestNo: c.OutRequestNo, Returns: c.Returns, ReceivedAt: dbTime(c.ReceivedAt),
+			ConsumedAt: dbTimePtr(c.ConsumedAt), CheckedAt: dbTimePtr(c.CheckedAt), UpdatedAt: t}
+		if c.ReceivedAt.IsZero() {
+			rows[i].ReceivedAt = t
+		}
+	}
+	var inserted int64
+	err := s.retryDeadlock(ctx, func() error {
+		res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rows)
+		inserted = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return nil, nil, wrapf(err, "record %d coupons", len(cs))
+	}
+	out, created := make([]service.Coupon, len(cs)), make([]bool, len(cs))
+	if inserted == int64(len(rows)) {
+		for i, r := range rows {
+			out[i], created[i] = toCoupon(r), true
+		}
+		return out, created, nil
+	}
+	// Some were recorded already (a notification, a racing confirm): each
+	// gets RecordCoupon's answer (the stored row, the out_request_no filled in).
+	for i, c := range cs {
+		if out[i], created[i], err = s.RecordCoupon(ctx, c); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, created, nil
+}
+
+// GetCoupons reads the coupons of keys that are recorded, in one query.
+func (s *Store) GetCoupons(ctx context.Context, keys []service.CouponKey) ([]service.Coupon, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	var stocks, codes []string
+	want := make(map[service.CouponKey]bool, len(keys))
+	for _, k := range keys {
+		if !slices.Contains(stocks, k.StockID) {
+			stocks = append(stocks, k.StockID)
+		}
+		codes = append(codes, k.CouponCode)
+		want[k] = true
+	}
+	// Both columns of the primary key: point look-ups of the pairs (and of a
+	// few pairs not asked for, dropped below).
+	var rows []couponRow
+	if err := s.db.WithContext(ctx).Where("stock_id IN ? AND coupon_code IN ?", stocks, codes).Find(&rows).Error; err != nil {
+		return nil, wrapf(err, "read %d coupons", len(keys))
+	}
+	out := make([]service.Coupon, 0, len(rows))
+	for _, r := range rows {
+		if want[service.CouponKey{StockID: r.StockID, CouponCode: r.CouponCode}] {
+			out = append(out, toCoupon(r))
+		}
+	}
+	return out, nil
+}
+
 // GetCoupon reads one coupon; service.ErrNotFound when not recorded.
 func (s *Store) GetCoupon(ctx context.Context, stockID, couponCode string) (service.Coupon, error) {
 	var row couponRow
@@ -179,6 +255,24 @@ func (s *Store) SetCouponStatus(ctx context.Context, stockID, couponCode string,
 	})
 	if err != nil {
 		return service.Coupon{}, wrapf(err, "set coupon %s status", couponCode)
+	}
+	return s.GetCoupon(ctx, stockID, couponCode)
+}
+
+// SetCouponConsumed records a consumption made when the coupon had been
+// returned returns times: consumed, the first consumption time kept. A coupon
+// returned since (its returns moved on) or final is left as it is; either
+// way the stored record is answered. ErrNotFound when not recorded.
+func (s *Store) SetCouponConsumed(ctx context.Context, stockID, couponCode string, at time.Time, returns int) (service.Coupon, error) {
+	t := now()
+	err := s.retryDeadlock(ctx, func() error {
+		return s.db.WithContext(ctx).Model(&couponRow{}).
+			Where("stock_id = ? AND coupon_code = ? AND returns = ? AND status NOT IN ?", stockID, couponCode, returns, finalCouponStatuses).
+			Updates(map[string]any{"status": string(service.CouponConsumed), "checked_at": t, "updated_at": t,
+				"consumed_at": gorm.Expr("COALESCE(consumed_at, ?)", dbTime(at))}).Error
+	})
+	if err != nil {
+		return service.Coupon{}, wrapf(err, "set coupon %s consumed", couponCode)
 	}
 	return s.GetCoupon(ctx, stockID, couponCode)
 }

@@ -298,13 +298,17 @@ func (c *call) listUserCoupons() any {
 		return aerr
 	}
 	return c.locked(func(st *state) any {
-		var all []couponView
-		for _, cp := range slices.Backward(st.order) {
-			if cp.openid == openid && (stockID == "" || cp.stockID == stockID) && (want == "" || cp.stateAt(c.now) == want) {
-				all = append(all, st.view(cp, c.now, false))
+		var all []*coupon
+		for _, cp := range slices.Backward(st.byUser[openid]) {
+			if (stockID == "" || cp.stockID == stockID) && (want == "" || cp.stateAt(c.now) == want) {
+				all = append(all, cp)
 			}
 		}
-		return couponListReply{Data: page(all, offset, limit), TotalCount: len(all), Offset: offset, Limit: limit}
+		data := []couponView{}
+		for _, cp := range page(all, offset, limit) {
+			data = append(data, st.view(cp, c.now, false))
+		}
+		return couponListReply{Data: data, TotalCount: len(all), Offset: offset, Limit: limit}
 	})
 }
 
@@ -318,8 +322,8 @@ func (c *call) getUserCoupon() any {
 		return invalid("appid %s 未与商户号 %s 绑定", appid, c.e.mchID)
 	}
 	return c.locked(func(st *state) any {
-		for _, cp := range slices.Backward(st.order) {
-			if cp.code == code && cp.openid == openid {
+		for _, cp := range slices.Backward(st.byUser[openid]) {
+			if cp.code == code {
 				return st.view(cp, c.now, true)
 			}
 		}

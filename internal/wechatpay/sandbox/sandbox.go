@@ -138,8 +138,9 @@ type state struct {
 	seq       int // id source for stocks
 	// sends counts every send by (stock, openid, out_request_no) (§7.2).
 	sends map[sendKey]*coupon
-	// order is every coupon in the order sent.
-	order []*coupon
+	// byUser is every coupon of each openid in the order sent: the user
+	// calls (§3.2, §3.3) read one user's coupons, not every coupon.
+	byUser map[string][]*coupon
 	// Notifications made, in order, and those waiting for the worker
 	// (notify.go); noteCtx ends when reset forgets them.
 	notes       []*note
@@ -161,6 +162,7 @@ func newState(notifyURL string) *state {
 		calls:       map[string]int{},
 		faults:      map[string][]*fault{},
 		sends:       map[sendKey]*coupon{},
+		byUser:      map[string][]*coupon{},
 	}
 }
 

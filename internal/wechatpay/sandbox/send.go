@@ -91,7 +91,7 @@ func (st *state) issue(stockID, openid, outRequestNo, merchantCode string, now t
 	if s.def.CouponCodeMode == "WECHATPAY_MODE" {
 		st.wxCodes[couponCode] = cp
 	}
-	st.order = append(st.order, cp)
+	st.byUser[openid] = append(st.byUser[openid], cp)
 	st.sends[sendKey{stockID, openid, outRequestNo}] = cp
 	s.sent++
 	s.sentByDay[today]++
