@@ -35,6 +35,8 @@ type phase struct {
 	check func(body []byte) error
 	// atWindow is called when the timed window starts and when it ends.
 	atWindow func(start bool)
+	// wrk, when set, drives the phase with wrk instead of the Go workers (wrk.go).
+	wrk *wrkSpec
 }
 
 // result is what a phase measured in its timed window.
@@ -58,6 +60,7 @@ type result struct {
 	profile      string
 	verify       string // what was checked after the phase (rows, sums)
 	verified     bool
+	wrkCPU       time.Duration // CPU wrk used in the window (wrk phases)
 }
 
 func (r result) rps() float64 {
@@ -92,6 +95,9 @@ func newClient(conns int) *http.Client {
 
 // run drives the phase and returns its measurements.
 func (p phase) run(ctx context.Context) result {
+	if p.wrk != nil {
+		return p.runWrk(ctx)
+	}
 	client := newClient(p.conns)
 	defer client.CloseIdleConnections()
 	begin := time.Now()
