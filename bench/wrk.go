@@ -283,7 +283,11 @@ func wrkPhase(ctx context.Context, o options, name, bin, dir string, f *fixture,
 		spec.want, spec.noError = `"status":"issued"`, true
 		p.url = base + "/api/v1/codes/decrypt"
 	}
-	return measure(ctx, p, measured, obs, "")
+	profile := ""
+	if o.pprof && name != "ceiling" {
+		profile = filepath.Join(o.profileDir, name+"-wrk.cpu.pprof")
+	}
+	return measure(ctx, p, measured, obs, profile)
 }
 
 // wrkVersion is the first line wrk prints about itself.
