@@ -100,3 +100,15 @@ func containsAll(s string, subs ...string) bool {
 	}
 	return true
 }
+
+// The compose load balancer refuses /metrics before it reaches a replica,
+// before the catch-all location (nginx tries regex locations before prefixes).
+func TestNginxHidesMetrics(t *testing.T) {
+	t.Parallel()
+	ng := nginxConf(t)
+	for _, want := range []string{"location = /metrics { return 404; }", "location ~* ^/metrics(/|$) { return 404; }"} {
+		if !strings.Contains(ng, want) {
+			t.Errorf("nginx.conf lacks %q", want)
+		}
+	}
+}
