@@ -18,9 +18,9 @@ type Config struct {
 	// MetricsAddr, when set, serves /metrics on a listener of its own (e.g.
 	// 127.0.0.1:9090 or a pod port) and not on HTTPAddr (METRICS_ADDR).
 	MetricsAddr string
-	MySQLDSN   string // empty: embedded SQLite at SQLitePath
-	SQLitePath string
-	RedisURL   string // empty: in-process cache
+	MySQLDSN    string // empty: embedded SQLite at SQLitePath
+	SQLitePath  string
+	RedisURL    string // empty: in-process cache
 	// RedisKeyPrefix namespaces every key, so several deployments can share one Redis.
 	RedisKeyPrefix string
 	// MySQLPool sizes the MySQL connection pool (pool.go).
