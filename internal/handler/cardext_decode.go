@@ -32,7 +32,7 @@ func decodeCardExtFast(body []byte) (cards []cardExtCard, ok bool) {
 		return nil, false
 	}
 	d := fastDec{b: body}
-	if !d.byte('{') || d.str() != "cards" || !d.byte(':') || !d.byte('[') {
+	if !d.byte('{') || string(d.str()) != "cards" || !d.byte(':') || !d.byte('[') {
 		return nil, false
 	}
 	cards = []cardExtCard{}
@@ -56,13 +56,13 @@ func decodeCardExtFast(body []byte) (cards []cardExtCard, ok bool) {
 					if d.bad {
 						return nil, false
 					}
-					switch key {
+					switch string(key) {
 					case "card_id":
-						card.CardID = val
+						card.CardID = string(val)
 					case "code":
-						card.Code = val
+						card.Code = string(val)
 					case "outer_str":
-						card.OuterStr = val
+						card.OuterStr = string(val)
 					default:
 						return nil, false
 					}
@@ -124,24 +124,25 @@ func (d *fastDec) byte(ch byte) bool {
 	return true
 }
 
-// str consumes a string with no escapes or control characters.
-func (d *fastDec) str() string {
+// str consumes a string with no escapes or control characters and returns
+// its bytes (within the body: no copy).
+func (d *fastDec) str() []byte {
 	if !d.byte('"') {
-		return ""
+		return nil
 	}
 	start := d.i
 	for d.i < len(d.b) {
 		switch ch := d.b[d.i]; {
 		case ch == '"':
-			s := string(d.b[start:d.i])
+			s := d.b[start:d.i]
 			d.i++
 			return s
 		case ch == '\\' || ch < 0x20:
 			d.bad = true
-			return ""
+			return nil
 		}
 		d.i++
 	}
 	d.bad = true
-	return ""
+	return nil
 }

@@ -68,3 +68,25 @@ func checkFastDecode(t *testing.T, body []byte) {
 		t.Fatalf("%q: fast path gave %+v, encoding/json %+v", body, fast, want.Cards)
 	}
 }
+
+// The card-ext body the mini-program sends most: one card.
+func BenchmarkCardExtDecode(b *testing.B) {
+	body := []byte(`{"cards":[{"card_id":"pFS7Fjg8kV1IdDz01r4SQwMkuCKc"}]}`)
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := decodeCardExtFast(body); !ok {
+				b.Fatal("refused")
+			}
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var req cardExtRequest
+			if err := json.Unmarshal(body, &req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
