@@ -98,8 +98,7 @@ func (h *handlers) cardExt(c *gin.Context) {
 	for i, p := range params {
 		out[i] = cardExtItem{CardID: p.CardID, CardExt: p.Ext}
 	}
-	// A struct, not gin.H: encoding/json writes it without sorting map keys.
-	c.JSON(http.StatusOK, cardExtAnswer{CardList: out})
+	writeCardExt(c, out)
 }
 
 type cardExtAnswer struct {

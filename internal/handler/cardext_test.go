@@ -2,8 +2,11 @@ package handler
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"reflect"
 	"testing"
+
+	"github.com/gin-gonic/gin"
 )
 
 var cardExtSeeds = []string{
@@ -89,4 +92,33 @@ func BenchmarkCardExtDecode(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The card-ext answer is what c.JSON writes, byte for byte, whichever path
+// writes it.
+func TestWriteCardExtMatchesJSON(t *testing.T) {
+	t.Parallel()
+	for _, items := range [][]cardExtItem{
+		{},
+		{{CardID: "pABC", CardExt: `{"timestamp":"1700000000","nonce_str":"abc","signature":"f00"}`}},
+		{{CardID: "p1", CardExt: `{"outer_str":"a b ~!@#$%^*()_+-=[]{}|;:',./?"}`}, {CardID: "p2", CardExt: "{}"}},
+		{{CardID: "p1", CardExt: `{"outer_str":"<script>&"}`}},
+		{{CardID: "p1", CardExt: `{"outer_str":"券\u2028\\"}`}},
+		{{CardID: "p1", CardExt: "tab\there\x7f"}},
+		{{CardID: "bad\xff", CardExt: "{}"}},
+	} {
+		want, err := json.Marshal(cardExtAnswer{CardList: items})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		c, _ := gin.CreateTestContext(rec)
+		writeCardExt(c, items)
+		if got := rec.Body.String(); got != string(want) {
+			t.Errorf("answer = %s\nwant     %s", got, want)
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
+			t.Errorf("Content-Type = %q", ct)
+		}
+	}
 }
