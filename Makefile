@@ -8,7 +8,7 @@ run:
 	$(GO) run ./cmd/server
 
 # test starts MariaDB and Redis where needed (installing them on a fresh machine,
-# with podman for the image test in deploy/),
+# with podman for the image test in deploy/ and promtool for the alert rules),
 # checks formatting and vet, runs every test with the race detector, then test-js.
 # 25 m per package: deploy/ builds the image (a cold build of every module inside it),
 # cmd/server runs every end-to-end flow under the race detector.
@@ -32,6 +32,7 @@ test-short: lint
 services:
 	bash scripts/ensure-services.sh
 	bash scripts/ensure-podman.sh
+	bash scripts/ensure-monitoring.sh
 
 # test-js runs the mini-program client's tests (clients/miniprogram) against the
 # service in sandbox mode, with Node's built-in runner; it installs Node where missing.

@@ -38,6 +38,8 @@ type phase struct {
 	// perRequest is how many items (coupons) one successful request carries;
 	// 0 and 1: one.
 	perRequest int
+	// wrk, when set, drives the phase with wrk instead of the Go workers (wrk.go).
+	wrk *wrkSpec
 }
 
 // result is what a phase measured in its timed window.
@@ -61,7 +63,8 @@ type result struct {
 	profile      string
 	verify       string // what was checked after the phase (rows, sums)
 	verified     bool
-	perRequest   int // items per request (coupons-confirm: coupons)
+	perRequest   int           // items per request (coupons-confirm: coupons)
+	wrkCPU       time.Duration // CPU wrk used in the window (wrk phases)
 }
 
 func (r result) rps() float64 {
@@ -104,6 +107,9 @@ func newClient(conns int) *http.Client {
 
 // run drives the phase and returns its measurements.
 func (p phase) run(ctx context.Context) result {
+	if p.wrk != nil {
+		return p.runWrk(ctx)
+	}
 	client := newClient(p.conns)
 	defer client.CloseIdleConnections()
 	begin := time.Now()

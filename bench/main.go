@@ -63,7 +63,12 @@ type options struct {
 	pprof       bool
 	profileDir  string
 	out         string
+	load        string // go, wrk or both: which load generator drives the phases wrk can drive
+	wrkThreads  int
 }
+
+func (o options) goLoad() bool  { return o.load != "wrk" }
+func (o options) wrkLoad() bool { return o.load != "go" }
 
 func parseFlags(args []string) (options, error) {
 	var o options
@@ -84,6 +89,8 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.pprof, "pprof", false, "capture the server's CPU profile in the card-ext and decrypt windows (server built with a pprof listener)")
 	fs.StringVar(&o.profileDir, "profile-dir", "", "where -pprof writes profiles (default: a new temp directory)")
 	fs.StringVar(&o.out, "out", "", "also write the report to this file")
+	fs.StringVar(&o.load, "load", "go", "load generator for ceiling, card-ext, decrypt and decrypt-repeat: go, wrk (Debian's wrk, driven by a Lua script) or both (each phase twice, side by side)")
+	fs.IntVar(&o.wrkThreads, "wrk-threads", 1, "wrk threads (-t); its connections are -connections")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -96,12 +103,19 @@ func parseFlags(args []string) (options, error) {
 		return o, errors.New("-max-requests must be ≥ 1")
 	case o.cards < 1 || o.cards > 100:
 		return o, errors.New("-decrypt-cards must be 1…100")
+	case o.load != "go" && o.load != "wrk" && o.load != "both":
+		return o, errors.New("-load must be go, wrk or both")
+	case o.wrkThreads < 1 || o.wrkThreads > 64:
+		return o, errors.New("-wrk-threads must be 1…64")
 	}
 	if o.users <= 0 {
 		o.users = 4 * o.conns
 	}
 	if o.codes <= 0 {
 		o.codes = int(4000 * (o.warmup + o.duration).Seconds())
+		if o.load == "both" {
+			o.codes *= 2 // the Go phase's codes, then wrk's
+		}
 	}
 	if o.coupons <= 0 {
 		o.coupons = int(4000 * (o.warmup + o.duration).Seconds())
@@ -171,6 +185,13 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 		}
 	} else if o.pprof {
 		if err := os.MkdirAll(o.profileDir, 0o755); err != nil {
+			return err
+		}
+	}
+
+	wrkBin := ""
+	if o.wrkLoad() {
+		if wrkBin, err = findWrk(); err != nil {
 			return err
 		}
 	}
@@ -327,13 +348,32 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 		watch = append(watch, watched{"redis", pid})
 	}
 
+	if o.wrkLoad() {
+		watch = append(watch, watched{wrkName, 0}) // wrk's CPU comes from its rusage
+	}
 	obs := measureEnv{watch: watch, db: db, pprofAddr: pprofAddr, ports: []portName{
 		{"wxsandbox", portOfAddr(wxAddr)}, {"mysql", mysqlPort(o.mysql)}, {"redis", redisPort}}}
 	rep := report{opts: o, started: time.Now(), watched: watch, loadBefore: loadBefore, ports: obs.ports}
 	var recorded []received // codes the decrypt phase recorded, for decrypt-repeat
+	decryptUsed := 0        // codes the Go decrypt phase took; wrk gets the rest
 	for _, name := range strings.Split(o.phases, ",") {
 		if ctx.Err() != nil {
 			break
+		}
+		if !o.goLoad() && wrkPhases[name] {
+			if name == "decrypt-repeat" && len(recorded) == 0 {
+				recorded = codes[:min(len(codes), 5000)]
+				logf("decrypt-repeat: recording %d codes first", len(recorded))
+				if err := recordAll(ctx, a, base, recorded); err != nil {
+					return err
+				}
+			}
+			pool := codes
+			if name == "decrypt-repeat" {
+				pool = recorded
+			}
+			rep.results = append(rep.results, wrkPhase(ctx, o, name, wrkBin, tmp, f, base, ceilAddr, pool, ceil, srv, obs))
+			continue
 		}
 		p := phase{name: name, conns: o.conns, warmup: o.warmup, duration: o.duration, maxRequests: o.maxRequests}
 		measured := srv
@@ -362,7 +402,7 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 			if o.pprof {
 				profile = filepath.Join(o.profileDir, "decrypt.cpu.pprof")
 			}
-			after = func() { recorded = supply.used() }
+			after = func() { recorded = supply.used(); decryptUsed = len(recorded) }
 		case "decrypt-repeat":
 			pool := recorded
 			if len(pool) == 0 {
@@ -371,6 +411,7 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 				if err := recordAll(ctx, a, base, pool); err != nil {
 					return err
 				}
+				recorded = pool
 			}
 			supply := newSupply(pool, true)
 			p.url = base + "/api/v1/codes/decrypt"
@@ -423,6 +464,13 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 		}
 		rep.results = append(rep.results, measure(ctx, p, measured, obs, profile))
 		after()
+		if o.wrkLoad() && wrkPhases[name] && ctx.Err() == nil {
+			pool := codes[decryptUsed:]
+			if name == "decrypt-repeat" {
+				pool = recorded
+			}
+			rep.results = append(rep.results, wrkPhase(ctx, o, name, wrkBin, tmp, f, base, ceilAddr, pool, ceil, srv, obs))
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("stopped: %w", err)

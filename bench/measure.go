@@ -78,6 +78,9 @@ func measure(ctx context.Context, p phase, measured *child, env measureEnv, prof
 	if !before.at.IsZero() && !after.at.IsZero() {
 		r.cpu = cores(before, after, env.watch)
 		secs := after.at.Sub(before.at).Seconds()
+		if r.wrkCPU > 0 && secs > 0 {
+			r.cpu[wrkName] = r.wrkCPU.Seconds() / secs
+		}
 		r.db = map[string]float64{}
 		for _, c := range dbCounters {
 			x, ok1 := dbBefore[c]

@@ -1313,6 +1313,13 @@ func TestKubernetes(t *testing.T) {
 			addr := orDefault(m.configMaps[0].Data["HTTP_ADDR"], ":8080")
 			return addrPort(addr), strconv.Itoa(declared("http")), addrPort(addr) == strconv.Itoa(declared("http"))
 		}},
+		{"metrics scraped on their own pod port (METRICS_ADDR), which the Service does not expose", func() (string, string, bool) {
+			addr := m.configMaps[0].Data["METRICS_ADDR"]
+			ann := pod.Metadata.Annotations["prometheus.io/port"]
+			mp := strconv.Itoa(declared("metrics"))
+			got := fmt.Sprintf("METRICS_ADDR %q, container port metrics %s, prometheus.io/port %q", addr, mp, ann)
+			return got, "the same port, not 8080", addr != "" && addrPort(addr) == mp && ann == mp && mp != strconv.Itoa(httpPort)
+		}},
 		{"the image exposes the container port", func() (string, string, bool) {
 			var exposed []string
 			for _, in := range find(im.final(), "EXPOSE") {

@@ -77,6 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer st.Close()
 	m := metrics.New()
+	m.WatchDBPool(st.SQLDB())
 	rawCache, err := openCache(ctx, cfg)
 	if err != nil {
 		return err
@@ -163,6 +164,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// Consumptions WeChat confirmed but the store did not take wait in the
 	// outbox (Redis when shared) and are recorded as soon as the store is back.
 	redemption := service.NewRedemption(st, provider, kv, sharedHash(rawCache), log, nil)
+	m.WatchOutbox(redemption.OutboxDepth)
 	stopOutbox := runInBackground(ctx, func(ctx context.Context) { redemption.RunOutbox(ctx, outboxEvery) })
 	defer stopOutbox()
 
@@ -208,10 +210,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Limiter:      ratelimit.New(limits, cfg.RateLimitPerMinute, nil),
 		Ready:        readiness(st, kv, wx, wxUp, payUp),
 
-		Metrics: m,
-		Sandbox: emulator,
-		Console: web.ConsoleAssets(),
-		Log:     log,
+		Metrics:          m,
+		MetricsElsewhere: cfg.MetricsAddr != "",
+		Sandbox:          emulator,
+		Console:          web.ConsoleAssets(),
+		Log:              log,
 
 		TrustedProxies:     cfg.TrustedProxies,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
@@ -227,6 +230,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String())
+	if cfg.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(cfg.MetricsAddr, m, log)
+		if err != nil {
+			_ = srv.Close()
+			return err
+		}
+		defer stopMetrics()
+	}
 	if cfg.Sandbox {
 		printSandboxHelp(stdout, loopback(ln.Addr()), cfg)
 	}

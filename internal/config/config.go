@@ -17,10 +17,13 @@ import (
 
 // Config is the service configuration; see the table in api.md and the README.
 type Config struct {
-	HTTPAddr   string
-	MySQLDSN   string // empty: embedded SQLite at SQLitePath
-	SQLitePath string
-	RedisURL   string // empty: in-process cache
+	HTTPAddr string
+	// MetricsAddr, when set, serves /metrics on a listener of its own (e.g.
+	// 127.0.0.1:9090 or a pod port) and not on HTTPAddr (METRICS_ADDR).
+	MetricsAddr string
+	MySQLDSN    string // empty: embedded SQLite at SQLitePath
+	SQLitePath  string
+	RedisURL    string // empty: in-process cache
 	// RedisTLSCAFile, RedisTLSCertFile and RedisTLSKeyFile go with a rediss URL.
 	RedisTLSCAFile, RedisTLSCertFile, RedisTLSKeyFile string
 	// RedisKeyPrefix namespaces every key, so several deployments can share one Redis.
@@ -95,6 +98,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c := Config{
 		HTTPAddr:            get("HTTP_ADDR", ":8080"),
+		MetricsAddr:         get("METRICS_ADDR", ""),
 		MySQLDSN:            get("MYSQL_DSN", ""),
 		SQLitePath:          get("SQLITE_PATH", "data/coupon.db"),
 		RedisURL:            get("REDIS_URL", ""),
@@ -118,6 +122,14 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return Config{}, &Error{"HTTP_ADDR", "want host:port, e.g. :8080"}
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return Config{}, &Error{"METRICS_ADDR", "want host:port, e.g. 127.0.0.1:9090"}
+		}
+		if c.MetricsAddr == c.HTTPAddr {
+			return Config{}, &Error{"METRICS_ADDR", "must differ from HTTP_ADDR (leave it empty to serve /metrics there)"}
+		}
 	}
 	if c.MySQLDSN != "" && !strings.Contains(c.MySQLDSN, "/") {
 		return Config{}, &Error{"MYSQL_DSN", "want a go-sql-driver DSN such as user:pass@tcp(host:3306)/coupon?parseTime=true"}
@@ -263,7 +275,7 @@ func cacheKind(c Config) string {
 // Names lists every environment variable Load reads, for deployment checks.
 func Names() []string {
 	return append([]string{
-		"HTTP_ADDR", "MYSQL_DSN", "SQLITE_PATH", "REDIS_URL", "REDIS_KEY_PREFIX",
+		"HTTP_ADDR", "METRICS_ADDR", "MYSQL_DSN", "SQLITE_PATH", "REDIS_URL", "REDIS_KEY_PREFIX",
 		"REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE", "REDIS_TLS_KEY_FILE",
 		"WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_MINIAPP_ID", "WECHAT_MINIAPP_SECRET",
 		"WECHAT_API_BASE", "WECHAT_TIMEOUT", "WECHAT_CALLBACK_TOKEN", "WECHAT_ENCODING_AES_KEY",

@@ -63,6 +63,8 @@ func TestLoadRejectsNamingTheVariable(t *testing.T) {
 		wantVar string
 	}{
 		{"bad listen address", map[string]string{"HTTP_ADDR": "8080"}, "HTTP_ADDR"},
+		{"bad metrics address", map[string]string{"METRICS_ADDR": "9090"}, "METRICS_ADDR"},
+		{"metrics on the main address", map[string]string{"HTTP_ADDR": ":8080", "METRICS_ADDR": ":8080"}, "METRICS_ADDR"},
 		{"timeout not a duration", map[string]string{"WECHAT_TIMEOUT": "5"}, "WECHAT_TIMEOUT"},
 		{"negative timeout", map[string]string{"WECHAT_TIMEOUT": "-1s"}, "WECHAT_TIMEOUT"},
 		{"rate limit not a number", map[string]string{"RATE_LIMIT_PER_MINUTE": "lots"}, "RATE_LIMIT_PER_MINUTE"},

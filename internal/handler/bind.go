@@ -38,6 +38,11 @@ func bindJSON(c *gin.Context, v any) bool {
 	if !ok {
 		return false
 	}
+	return bindJSONBytes(c, body, v)
+}
+
+// bindJSONBytes is bindJSON for a body already read.
+func bindJSONBytes(c *gin.Context, body []byte, v any) bool {
 	if len(body) == 0 {
 		abort(c, service.KindInvalid, "the body is empty: send a JSON object", nil)
 		return false

@@ -40,6 +40,9 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
+		if !log.Enabled(c.Request.Context(), slog.LevelInfo) {
+			return // LOG_LEVEL above info: nothing to build
+		}
 		attrs := []any{
 			"request_id", requestID(c), "method", c.Request.Method, "route", c.FullPath(),
 			"status", c.Writer.Status(), "latency_ms", float64(time.Since(start).Microseconds()) / 1000,

@@ -41,6 +41,9 @@ type Deps struct {
 	Ready   []ReadyCheck
 	// Metrics, when set, counts requests and is served at /metrics.
 	Metrics *metrics.Metrics
+	// MetricsElsewhere: /metrics is served on a listener of its own
+	// (METRICS_ADDR), not by this handler, which answers it 404.
+	MetricsElsewhere bool
 	// TrustedProxies (CIDRs) are believed when they say, in X-Forwarded-For,
 	// whom they forward for; empty: nobody.
 	TrustedProxies []string
@@ -90,7 +93,9 @@ func New(d Deps) http.Handler {
 	r.Use(joinForwardedFor(), requestIDMiddleware())
 	if d.Metrics != nil {
 		r.Use(observe(d.Metrics))
-		r.GET("/metrics", gin.WrapH(d.Metrics.Handler()))
+		if !d.MetricsElsewhere {
+			r.GET("/metrics", gin.WrapH(d.Metrics.Handler()))
+		}
 	}
 	r.Use(accessLog(d.Log), recovery(d.Log), errorsMiddleware(d.Log), cors(d.CORSAllowedOrigins))
 	r.GET("/openapi.yaml", serveOpenAPI)

@@ -62,12 +62,14 @@ func (h *handlers) listCards(c *gin.Context) {
 }
 
 type cardExtRequest struct {
-	Cards []struct {
-		CardID              string           `json:"card_id"`
-		Code                string           `json:"code"`
-		OuterStr            string           `json:"outer_str"`
-		FixedBeginTimestamp *service.FlexInt `json:"fixed_begintimestamp"`
-	} `json:"cards"`
+	Cards []cardExtCard `json:"cards"`
+}
+
+type cardExtCard struct {
+	CardID              string           `json:"card_id"`
+	Code                string           `json:"code"`
+	OuterStr            string           `json:"outer_str"`
+	FixedBeginTimestamp *service.FlexInt `json:"fixed_begintimestamp"`
 }
 
 type cardExtItem struct {
@@ -77,7 +79,7 @@ type cardExtItem struct {
 
 func (h *handlers) cardExt(c *gin.Context) {
 	var req cardExtRequest
-	if !bindJSON(c, &req) {
+	if !bindCardExt(c, &req) {
 		return
 	}
 	reqs := make([]service.IssueRequest, len(req.Cards))
@@ -96,7 +98,11 @@ func (h *handlers) cardExt(c *gin.Context) {
 	for i, p := range params {
 		out[i] = cardExtItem{CardID: p.CardID, CardExt: p.Ext}
 	}
-	c.JSON(http.StatusOK, gin.H{"card_list": out})
+	writeCardExt(c, out)
+}
+
+type cardExtAnswer struct {
+	CardList []cardExtItem `json:"card_list"`
 }
 
 type decryptRequest struct {

@@ -3,6 +3,7 @@
 package metrics
 
 import (
+	"database/sql"
 	"net/http"
 	"strconv"
 	"time"
@@ -53,6 +54,33 @@ func New() *Metrics {
 	m.registry.MustRegister(m.requests, m.latency, m.wechatCalls, m.wechatTime, m.refreshes, m.cache,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// WatchDBPool exports the database pool's statistics as go_sql_* with
+// db_name="coupon" (open, in use, idle, waits).
+func (m *Metrics) WatchDBPool(db *sql.DB) {
+	m.registry.MustRegister(collectors.NewDBStatsCollector(db, "coupon"))
+}
+
+// WatchOutbox exports the consumption outbox's depth as last drained:
+// consume_outbox_entries{state="intent"|"confirmed"}.
+func (m *Metrics) WatchOutbox(depth func() (intents, confirmed int64)) {
+	g := func(confirmed bool) func() float64 {
+		return func() float64 {
+			i, c := depth()
+			if confirmed {
+				return float64(c)
+			}
+			return float64(i)
+		}
+	}
+	for state, confirmed := range map[string]bool{"intent": false, "confirmed": true} {
+		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "consume_outbox_entries",
+			Help:        "Consumptions in the outbox at its last drain: intent (in flight or unfinished), confirmed (WeChat consumed, the store has not taken it yet).",
+			ConstLabels: prometheus.Labels{"state": state},
+		}, g(confirmed)))
+	}
 }
 
 // Handler serves the metrics in Prometheus' text format.

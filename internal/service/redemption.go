@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,6 +17,15 @@ type Redemption struct {
 	outbox   *consumeOutbox
 	log      *slog.Logger
 	now      func() time.Time
+	// depth is what the last drain found in the outbox (OutboxDepth).
+	depth struct{ intents, confirmed atomic.Int64 }
+}
+
+// OutboxDepth is what the last drain of the consumption outbox found:
+// intents (consumes in flight or never finished) and confirmed consumptions
+// still waiting for the store. For the metrics; a drain runs every few seconds.
+func (r *Redemption) OutboxDepth() (intents, confirmed int64) {
+	return r.depth.intents.Load(), r.depth.confirmed.Load()
 }
 
 // consumeWriteTimeout bounds the local write after WeChat consumed a code: the
@@ -258,7 +268,18 @@ func (r *Redemption) RunOutbox(ctx context.Context, every time.Duration) {
 // recorded; not consumed → forgotten.
 func (r *Redemption) FlushOutbox(ctx context.Context) {
 	now := r.now()
-	for _, e := range r.outbox.all(ctx) {
+	entries := r.outbox.all(ctx)
+	var intents, confirmed int64
+	for _, e := range entries {
+		if e.Confirmed {
+			confirmed++
+		} else {
+			intents++
+		}
+	}
+	r.depth.intents.Store(intents)
+	r.depth.confirmed.Store(confirmed)
+	for _, e := range entries {
 		if ctx.Err() != nil {
 			return
 		}
