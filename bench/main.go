@@ -62,6 +62,8 @@ type options struct {
 	pprof       bool
 	profileDir  string
 	out         string
+	database    string
+	pageSize    int
 }
 
 func parseFlags(args []string) (options, error) {
@@ -83,6 +85,8 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.pprof, "pprof", false, "capture the server's CPU profile in the card-ext and decrypt windows (server built with a pprof listener)")
 	fs.StringVar(&o.profileDir, "profile-dir", "", "where -pprof writes profiles (default: a new temp directory)")
 	fs.StringVar(&o.out, "out", "", "also write the report to this file")
+	fs.StringVar(&o.database, "database", "", "use this existing database (e.g. filled by go run ./bench/seed) instead of a fresh one; the run's own rows are deleted at the end")
+	fs.IntVar(&o.pageSize, "page", 100, "page size of the card-codes phases")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -107,7 +111,8 @@ func parseFlags(args []string) (options, error) {
 	}
 	for _, p := range strings.Split(o.phases, ",") {
 		switch p {
-		case "ceiling", "card-ext", "decrypt", "decrypt-repeat", "send-coupon-params", "coupons-confirm", "ledger":
+		case "ceiling", "card-ext", "decrypt", "decrypt-repeat", "send-coupon-params", "coupons-confirm", "ledger",
+			"me-codes", "card-codes", "card-codes-cursor-last", "card-codes-offset-last", "code-lookup":
 		default:
 			return o, fmt.Errorf("-phases: unknown phase %q", p)
 		}
@@ -180,7 +185,12 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 		return err
 	}
 
-	db, err := openDatabase(ctx, o.mysql)
+	var db *mysqlAdmin
+	if o.database != "" {
+		db, err = openExisting(ctx, o.mysql, o.database)
+	} else {
+		db, err = openDatabase(ctx, o.mysql)
+	}
 	if err != nil {
 		return err
 	}
@@ -221,7 +231,7 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 	if err != nil {
 		return err
 	}
-	adminPassword := randomHex(12)
+	adminPassword, jwtSecret := randomHex(12), randomHex(32)
 	env := map[string]string{
 		"HTTP_ADDR":             httpAddr,
 		"MYSQL_DSN":             db.dsn() + optParams(o.mysqlParams),
@@ -232,7 +242,7 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 		"WECHAT_MINIAPP_ID":     "wxsandboxmini",
 		"WECHAT_MINIAPP_SECRET": "sandbox-mini-secret",
 		"WECHAT_API_BASE":       wx,
-		"JWT_SECRET":            randomHex(32),
+		"JWT_SECRET":            jwtSecret,
 		"ADMIN_USERNAME":        "bench",
 		"ADMIN_PASSWORD":        adminPassword,
 		"RATE_LIMIT_PER_MINUTE": "0",
@@ -254,7 +264,11 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 	}
 	cl.add(func() { srv.stop(25 * time.Second) })
 	base := "http://" + httpAddr
-	if err := waitHTTP(ctx, srv, base+"/readyz", 60*time.Second); err != nil {
+	ready := 60 * time.Second
+	if o.database != "" {
+		ready = 30 * time.Minute // migrations on a large database build indexes
+	}
+	if err := waitHTTP(ctx, srv, base+"/readyz", ready); err != nil {
 		return err
 	}
 
@@ -274,6 +288,9 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 
 	logf("setting up: %d card(s), %d users", o.cards, o.users)
 	f, err := setup(ctx, a, base, wx, "bench", adminPassword, o.cards, o.users)
+	if f != nil {
+		db.benchCards = append([]string{f.cardID}, f.extra...)
+	}
 	if err != nil {
 		return err
 	}
@@ -417,6 +434,11 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 				last := &rep.results[len(rep.results)-1]
 				last.verify, last.verified = supply.verify(ctx, a, db, base)
 				logf("phase %s: %s", name, last.verify)
+			}
+		}
+		if bigPhases[name] {
+			if after, err = bigPhase(ctx, &p, o, db, f, base, jwtSecret, &rep); err != nil {
+				return err
 			}
 		}
 		rep.results = append(rep.results, measure(ctx, p, measured, obs, profile))
