@@ -106,21 +106,24 @@ func (m *mysqlAdmin) strings(ctx context.Context, query string, args ...any) ([]
 
 // biggestCard is the card with the most codes, its number of codes, and the
 // cursor of the row just before its last page of size codes (its size+1-th
-// oldest code), read from the database.
+// oldest code), read from the database. The card is looked for once per run
+// (a scan of every code).
 func (m *mysqlAdmin) biggestCard(ctx context.Context, size int) (string, int64, string, error) {
-	var card string
-	var n int64
-	err := m.db.QueryRowContext(ctx, "SELECT card_id, COUNT(*) FROM "+m.name+".issued_codes GROUP BY card_id ORDER BY 2 DESC LIMIT 1").Scan(&card, &n)
-	if err != nil {
-		return "", 0, "", fmt.Errorf("biggest card: %w", err)
+	if m.biggest.card == "" {
+		err := m.db.QueryRowContext(ctx, "SELECT card_id, COUNT(*) FROM "+m.name+".issued_codes GROUP BY card_id ORDER BY 2 DESC LIMIT 1").
+			Scan(&m.biggest.card, &m.biggest.n)
+		if err != nil {
+			return "", 0, "", fmt.Errorf("biggest card: %w", err)
+		}
 	}
+	card, n := m.biggest.card, m.biggest.n
 	last := n % int64(size)
 	if last == 0 {
 		last = int64(size)
 	}
 	var atText string
 	var id int64
-	err = m.db.QueryRowContext(ctx, "SELECT DATE_FORMAT(received_at, '%Y-%m-%d %H:%i:%s.%f'), id FROM "+m.name+".issued_codes WHERE card_id = ? ORDER BY received_at, id LIMIT 1 OFFSET ?",
+	err := m.db.QueryRowContext(ctx, "SELECT DATE_FORMAT(received_at, '%Y-%m-%d %H:%i:%s.%f'), id FROM "+m.name+".issued_codes WHERE card_id = ? ORDER BY received_at, id LIMIT 1 OFFSET ?",
 		card, last).Scan(&atText, &id)
 	if err == sql.ErrNoRows {
 		return card, n, "", nil // a single page

@@ -38,6 +38,10 @@ type mysqlAdmin struct {
 	// dropped; the rows the run added are deleted instead.
 	existing   bool
 	benchCards []string
+	biggest    struct {
+		card string
+		n    int64
+	}
 }
 
 // openDatabase creates a fresh database on the MySQL server at addr (a DSN
