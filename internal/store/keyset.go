@@ -45,9 +45,8 @@ func (o listOrder) paged(q *gorm.DB, p service.Page) (*gorm.DB, int, error) {
 	return q.Offset(offset).Limit(count + 1), count, nil
 }
 
-// next returns the cursor of the page's last row when a further row was read
-// (n rows for a page of count), and nil on the last page. at and key read a
-// row of the page.
+// next returns the cursor of the page's last row (made by last) when a
+// further row was read (n rows for a page of count), and nil on the last page.
 func next(n, count int, last func() service.Cursor) *service.Cursor {
 	if count < 0 || n <= count {
 		return nil
