@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/http"
@@ -31,6 +32,11 @@ type phase struct {
 	// nextURL, when set, replaces next for phases whose URL changes with the
 	// request (a member's code in the path).
 	nextURL func(w int) (url string, body []byte, token string, ok bool)
+	// get sends GETs (no body) instead of POSTs.
+	get bool
+	// answered, when set, replaces check and also tells which worker's
+	// answer it is (phases that follow a chain of pages).
+	answered func(w int, body []byte) error
 	// check says whether a 200 answer is a success; nil accepts any 200.
 	check func(body []byte) error
 	// atWindow is called when the timed window starts and when it ends.
@@ -144,7 +150,11 @@ func (p phase) run(ctx context.Context) result {
 					exhausted.Store(true)
 					return
 				}
-				req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+				method, reqBody := http.MethodPost, io.Reader(bytes.NewReader(body))
+				if p.get {
+					method, reqBody = http.MethodGet, nil
+				}
+				req, err := http.NewRequestWithContext(ctx, method, url, reqBody)
 				if err != nil {
 					panic(err) // the URL is ours
 				}
@@ -168,6 +178,10 @@ func (p phase) run(ctx context.Context) result {
 					failure = err.Error()
 				case status != http.StatusOK:
 					failure = fmt.Sprintf("status %d: %.200s", status, buf.Bytes())
+				case p.answered != nil:
+					if cerr := p.answered(w, buf.Bytes()); cerr != nil {
+						failure = fmt.Sprintf("%v: %.200s", cerr, buf.Bytes())
+					}
 				case p.check != nil:
 					if cerr := p.check(buf.Bytes()); cerr != nil {
 						failure = fmt.Sprintf("%v: %.200s", cerr, buf.Bytes())

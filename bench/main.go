@@ -65,6 +65,8 @@ type options struct {
 	out         string
 	load        string // go, wrk or both: which load generator drives the phases wrk can drive
 	wrkThreads  int
+	database    string
+	pageSize    int
 }
 
 func (o options) goLoad() bool  { return o.load != "wrk" }
@@ -91,6 +93,8 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.out, "out", "", "also write the report to this file")
 	fs.StringVar(&o.load, "load", "go", "load generator for ceiling, card-ext, decrypt and decrypt-repeat: go, wrk (Debian's wrk, driven by a Lua script) or both (each phase twice, side by side)")
 	fs.IntVar(&o.wrkThreads, "wrk-threads", 1, "wrk threads (-t); its connections are -connections")
+	fs.StringVar(&o.database, "database", "", "use this existing database (e.g. filled by go run ./bench/seed) instead of a fresh one; the run's own rows are deleted at the end")
+	fs.IntVar(&o.pageSize, "page", 100, "page size of the card-codes phases")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -122,7 +126,8 @@ func parseFlags(args []string) (options, error) {
 	}
 	for _, p := range strings.Split(o.phases, ",") {
 		switch p {
-		case "ceiling", "card-ext", "decrypt", "decrypt-repeat", "send-coupon-params", "coupons-confirm", "ledger":
+		case "ceiling", "card-ext", "decrypt", "decrypt-repeat", "send-coupon-params", "coupons-confirm", "ledger",
+			"me-codes", "card-codes", "card-codes-cursor-last", "card-codes-offset-last", "code-lookup":
 		default:
 			return o, fmt.Errorf("-phases: unknown phase %q", p)
 		}
@@ -202,7 +207,12 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 		return err
 	}
 
-	db, err := openDatabase(ctx, o.mysql)
+	var db *mysqlAdmin
+	if o.database != "" {
+		db, err = openExisting(ctx, o.mysql, o.database)
+	} else {
+		db, err = openDatabase(ctx, o.mysql)
+	}
 	if err != nil {
 		return err
 	}
@@ -243,7 +253,7 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 	if err != nil {
 		return err
 	}
-	adminPassword := randomHex(12)
+	adminPassword, jwtSecret := randomHex(12), randomHex(32)
 	env := map[string]string{
 		"HTTP_ADDR":             httpAddr,
 		"MYSQL_DSN":             db.dsn() + optParams(o.mysqlParams),
@@ -254,11 +264,15 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 		"WECHAT_MINIAPP_ID":     "wxsandboxmini",
 		"WECHAT_MINIAPP_SECRET": "sandbox-mini-secret",
 		"WECHAT_API_BASE":       wx,
-		"JWT_SECRET":            randomHex(32),
+		"JWT_SECRET":            jwtSecret,
 		"ADMIN_USERNAME":        "bench",
 		"ADMIN_PASSWORD":        adminPassword,
 		"RATE_LIMIT_PER_MINUTE": "0",
 		"LOG_LEVEL":             "error",
+		// The run measures the tables as they are: no pruning under it (a
+		// seeded database's old events and audit entries would go).
+		"RETENTION_DEDUPE_DAYS": "0",
+		"RETENTION_AUDIT_DAYS":  "0",
 	}
 	if err := payEnv(ctx, a, wx, env); err != nil {
 		return err
@@ -276,7 +290,11 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 	}
 	cl.add(func() { srv.stop(25 * time.Second) })
 	base := "http://" + httpAddr
-	if err := waitHTTP(ctx, srv, base+"/readyz", 60*time.Second); err != nil {
+	ready := 60 * time.Second
+	if o.database != "" {
+		ready = 30 * time.Minute // migrations on a large database build indexes
+	}
+	if err := waitHTTP(ctx, srv, base+"/readyz", ready); err != nil {
 		return err
 	}
 
@@ -296,6 +314,9 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 
 	logf("setting up: %d card(s), %d users", o.cards, o.users)
 	f, err := setup(ctx, a, base, wx, "bench", adminPassword, o.cards, o.users)
+	if f != nil {
+		db.benchCards = append([]string{f.cardID}, f.extra...)
+	}
 	if err != nil {
 		return err
 	}
@@ -460,6 +481,11 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 				last := &rep.results[len(rep.results)-1]
 				last.verify, last.verified = supply.verify(ctx, a, db, base)
 				logf("phase %s: %s", name, last.verify)
+			}
+		}
+		if bigPhases[name] {
+			if after, err = bigPhase(ctx, &p, o, db, f, base, jwtSecret, &rep); err != nil {
+				return err
 			}
 		}
 		rep.results = append(rep.results, measure(ctx, p, measured, obs, profile))

@@ -34,6 +34,14 @@ type mysqlAdmin struct {
 	db   *sql.DB
 	addr string // DSN of the server, ending in "/"
 	name string // the run's database
+	// existing is a database the run did not create (-database): it is not
+	// dropped; the rows the run added are deleted instead.
+	existing   bool
+	benchCards []string
+	biggest    struct {
+		card string
+		n    int64
+	}
 }
 
 // openDatabase creates a fresh database on the MySQL server at addr (a DSN
@@ -68,6 +76,9 @@ func (m *mysqlAdmin) drop() error {
 	defer m.db.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if m.existing {
+		return m.removeRunRows(ctx)
+	}
 	if _, err := m.db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+m.name); err != nil {
 		return fmt.Errorf("drop database %s: %w", m.name, err)
 	}

@@ -168,6 +168,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	stopOutbox := runInBackground(ctx, func(ctx context.Context) { redemption.RunOutbox(ctx, outboxEvery) })
 	defer stopOutbox()
 
+	// Old dedupe and audit rows are pruned in small batches; replicas take
+	// turns through a lease in the shared cache.
+	retention := service.NewRetention(st, kv, retentionPolicy(cfg.Retention), log.With("component", "retention"), nil)
+	stopRetention := runInBackground(ctx, retention.Run)
+	defer stopRetention()
+
 	// 商家券: in sandbox mode the merchant is the emulator's, served in process.
 	payBase := ""
 	if cfg.Sandbox {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/wxcoupon/coupon/internal/cache"
 	"github.com/wxcoupon/coupon/internal/config"
@@ -111,4 +112,12 @@ func runInBackground(ctx context.Context, fn func(context.Context)) (stop func()
 		cancel()
 		<-done
 	}
+}
+
+// retentionPolicy is the configured retention (days; 0 keeps forever) as the
+// service takes it. A short pause between batches lets other writes go first.
+func retentionPolicy(r config.Retention) service.RetentionPolicy {
+	const day = 24 * time.Hour
+	return service.RetentionPolicy{Dedupe: time.Duration(r.DedupeDays) * day, Audit: time.Duration(r.AuditDays) * day,
+		Batch: r.Batch, Pause: 50 * time.Millisecond, Interval: r.Interval}
 }

@@ -30,6 +30,8 @@ type Config struct {
 	RedisKeyPrefix string
 	// MySQLPool sizes the MySQL connection pool (pool.go).
 	MySQLPool MySQLPool
+	// Retention prunes the dedupe and audit tables (retention.go).
+	Retention Retention
 
 	WeChatAppID         string // the emulator's in sandbox mode
 	WeChatAppSecret     string
@@ -146,6 +148,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	var err error
 	if c.MySQLPool, err = loadMySQLPool(get); err != nil {
+		return Config{}, err
+	}
+	if c.Retention, err = loadRetention(get); err != nil {
 		return Config{}, err
 	}
 	if c.WeChatTimeout, err = time.ParseDuration(get("WECHAT_TIMEOUT", "5s")); err != nil || c.WeChatTimeout <= 0 {
@@ -281,5 +286,5 @@ func Names() []string {
 		"WECHAT_API_BASE", "WECHAT_TIMEOUT", "WECHAT_CALLBACK_TOKEN", "WECHAT_ENCODING_AES_KEY",
 		"JWT_SECRET", "JWT_SECRET_PREVIOUS", "ADMIN_USERNAME", "ADMIN_PASSWORD", "RATE_LIMIT_PER_MINUTE", "LOG_LEVEL",
 		"AUTO_MIGRATE", "SANDBOX", "TRUSTED_PROXIES", "CORS_ALLOWED_ORIGINS", "MEMBER_NUMBER_PATTERN",
-	}, append(wechatPayNames, mysqlPoolNames...)...)
+	}, append(append(wechatPayNames, mysqlPoolNames...), retentionNames...)...)
 }

@@ -71,11 +71,11 @@ type auditEntry struct {
 }
 
 func (h *handlers) listAudit(c *gin.Context) {
-	offset, count, ok := pageParams(c)
+	p, ok := listPage(c)
 	if !ok {
 		return
 	}
-	entries, err := h.audit.List(c.Request.Context(), offset, count)
+	entries, next, err := h.audit.List(c.Request.Context(), p)
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -84,7 +84,11 @@ func (h *handlers) listAudit(c *gin.Context) {
 	for i, e := range entries {
 		out[i] = auditEntry{At: e.At.UTC(), Actor: e.Actor, Role: string(e.Role), Action: e.Action, Target: e.Target, Result: e.Result}
 	}
-	c.JSON(http.StatusOK, gin.H{"entries": out})
+	body := gin.H{"entries": out}
+	if next != nil {
+		body["next"] = next.Encode()
+	}
+	c.JSON(http.StatusOK, body)
 }
 
 // pageParams reads ?offset=&count= (both optional, whole numbers).

@@ -26,12 +26,12 @@ func toAdminCard(c service.Card) adminCard {
 }
 
 func (h *handlers) listAdminCards(c *gin.Context) {
-	offset, count, ok := pageParams(c)
+	p, ok := listPage(c)
 	if !ok {
 		return
 	}
-	cards, total, err := h.catalogue.List(c.Request.Context(),
-		service.CardFilter{Status: service.CardStatus(c.Query("status")), Offset: offset, Count: count})
+	cards, total, next, err := h.catalogue.List(c.Request.Context(),
+		service.CardFilter{Status: service.CardStatus(c.Query("status")), Offset: p.Offset, Count: p.Count, After: p.After})
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -40,7 +40,7 @@ func (h *handlers) listAdminCards(c *gin.Context) {
 	for i, card := range cards {
 		out[i] = toAdminCard(card)
 	}
-	c.JSON(http.StatusOK, gin.H{"cards": out, "total": total})
+	c.JSON(http.StatusOK, paged(gin.H{"cards": out}, p, total, next))
 }
 
 type cardDetailResponse struct {

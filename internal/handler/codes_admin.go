@@ -113,12 +113,12 @@ func (h *handlers) changeCode(c *gin.Context) {
 }
 
 func (h *handlers) listCardCodes(c *gin.Context) {
-	offset, count, ok := pageParams(c)
+	p, ok := listPage(c)
 	if !ok {
 		return
 	}
-	codes, total, err := h.redemption.CardCodes(c.Request.Context(), c.Param("card_id"),
-		service.CodeStatus(c.Query("status")), offset, count)
+	codes, total, next, err := h.redemption.CardCodes(c.Request.Context(), c.Param("card_id"),
+		service.CodeStatus(c.Query("status")), p)
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -127,5 +127,5 @@ func (h *handlers) listCardCodes(c *gin.Context) {
 	for i, k := range codes {
 		out[i] = toCodeRecord(k)
 	}
-	c.JSON(http.StatusOK, gin.H{"codes": out, "total": total})
+	c.JSON(http.StatusOK, paged(gin.H{"codes": out}, p, total, next))
 }

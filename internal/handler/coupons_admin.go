@@ -123,12 +123,12 @@ func (h *handlers) returnCoupon(c *gin.Context) {
 }
 
 func (h *handlers) listStockCoupons(c *gin.Context) {
-	offset, count, ok := pageParams(c)
+	p, ok := listPage(c)
 	if !ok {
 		return
 	}
-	list, total, err := h.coupons.ListForStock(c.Request.Context(), service.CouponFilter{StockID: c.Param("stock_id"),
-		Status: service.CouponStatus(c.Query("status")), Offset: offset, Count: count})
+	list, total, next, err := h.coupons.ListForStock(c.Request.Context(), service.CouponFilter{StockID: c.Param("stock_id"),
+		Status: service.CouponStatus(c.Query("status")), Offset: p.Offset, Count: p.Count, After: p.After})
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -137,5 +137,5 @@ func (h *handlers) listStockCoupons(c *gin.Context) {
 	for i, k := range list {
 		out[i] = toCouponRecord(k)
 	}
-	c.JSON(http.StatusOK, gin.H{"coupons": out, "total": total})
+	c.JSON(http.StatusOK, paged(gin.H{"coupons": out}, p, total, next))
 }

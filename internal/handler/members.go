@@ -68,11 +68,11 @@ func (h *handlers) myMemberships(c *gin.Context) {
 }
 
 func (h *handlers) listMembers(c *gin.Context) {
-	offset, count, ok := pageParams(c)
+	p, ok := listPage(c)
 	if !ok {
 		return
 	}
-	ms, total, err := h.members.List(c.Request.Context(), c.Param("card_id"), offset, count)
+	ms, total, next, err := h.members.List(c.Request.Context(), c.Param("card_id"), p)
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -81,7 +81,7 @@ func (h *handlers) listMembers(c *gin.Context) {
 	for i, m := range ms {
 		out[i] = toMemberOut(m)
 	}
-	c.JSON(http.StatusOK, gin.H{"members": out, "total": total})
+	c.JSON(http.StatusOK, paged(gin.H{"members": out}, p, total, next))
 }
 
 type memberView struct {

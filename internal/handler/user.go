@@ -154,8 +154,17 @@ type heldCode struct {
 	Title      string    `json:"title"`
 }
 
+// myCodes answers every code the user holds, as it always did, unless a
+// paging parameter (offset, count or after) asks for a page.
 func (h *handlers) myCodes(c *gin.Context) {
-	codes, err := h.issuing.Held(c.Request.Context(), principal(c).Subject, service.CodeStatus(c.Query("status")))
+	p := service.Page{All: true}
+	if c.Query("offset") != "" || c.Query("count") != "" || c.Query("after") != "" {
+		var ok bool
+		if p, ok = listPage(c); !ok {
+			return
+		}
+	}
+	codes, next, err := h.issuing.Held(c.Request.Context(), principal(c).Subject, service.CodeStatus(c.Query("status")), p)
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -164,5 +173,9 @@ func (h *handlers) myCodes(c *gin.Context) {
 	for i, k := range codes {
 		out[i] = heldCode{CardID: k.CardID, Code: k.Code, Status: string(k.Status), ReceivedAt: k.ReceivedAt.UTC(), Title: k.Title}
 	}
-	c.JSON(http.StatusOK, gin.H{"codes": out})
+	body := gin.H{"codes": out}
+	if next != nil {
+		body["next"] = next.Encode()
+	}
+	c.JSON(http.StatusOK, body)
 }

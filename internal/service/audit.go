@@ -24,16 +24,17 @@ func (a *Audit) Record(ctx context.Context, e AuditEntry) {
 	}
 }
 
-// List returns a page of entries, newest first.
-func (a *Audit) List(ctx context.Context, offset, count int) ([]AuditEntry, error) {
-	if err := checkPage(offset, count); err != nil {
-		return nil, err
+// List returns a page of entries, newest first, and the cursor of the page's
+// last entry when more follow.
+func (a *Audit) List(ctx context.Context, p Page) ([]AuditEntry, *Cursor, error) {
+	if err := checkListPage(p); err != nil {
+		return nil, nil, err
 	}
-	entries, err := a.store.ListAudit(ctx, offset, count)
+	entries, next, err := a.store.ListAudit(ctx, p)
 	if err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
+		return nil, nil, fmt.Errorf("list audit: %w", err)
 	}
-	return entries, nil
+	return entries, next, nil
 }
 
 // MaxPageCount is the largest page a listing returns.

@@ -19,21 +19,23 @@ type CardDetail struct {
 	Sessions int64 // user_enter_session_from_card events
 }
 
-// List returns a page of the local catalogue.
-func (c *Catalogue) List(ctx context.Context, f CardFilter) ([]Card, int64, error) {
+// List returns a page of the local catalogue, the number of matching cards
+// (only without a cursor) and the cursor of the page's last card when more
+// follow.
+func (c *Catalogue) List(ctx context.Context, f CardFilter) ([]Card, int64, *Cursor, error) {
 	switch f.Status {
 	case "", CardNotVerify, CardVerifyFail, CardVerifyOK, CardDeleted, CardDispatch:
 	default:
-		return nil, 0, Invalid("status", "status is one of WeChat's CARD_STATUS_… values (NOT_VERIFY, VERIFY_FAIL, VERIFY_OK, DELETE, DISPATCH)")
+		return nil, 0, nil, Invalid("status", "status is one of WeChat's CARD_STATUS_… values (NOT_VERIFY, VERIFY_FAIL, VERIFY_OK, DELETE, DISPATCH)")
 	}
-	if err := checkPage(f.Offset, f.Count); err != nil {
-		return nil, 0, err
+	if err := checkListPage(Page{Offset: f.Offset, Count: f.Count, After: f.After}); err != nil {
+		return nil, 0, nil, err
 	}
-	cards, total, err := c.cards.ListCards(ctx, f)
+	cards, total, next, err := c.cards.ListCards(ctx, f)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list cards: %w", err)
+		return nil, 0, nil, fmt.Errorf("list cards: %w", err)
 	}
-	return cards, total, nil
+	return cards, total, next, nil
 }
 
 // Get reads the card from the provider (refreshing the local copy) and adds the

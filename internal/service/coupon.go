@@ -62,7 +62,8 @@ type CouponFilter struct {
 	StockID string
 	Status  CouponStatus
 	Offset  int
-	Count   int // 0: a default page size
+	Count   int     // 0: a default page size
+	After   *Cursor // keyset page after this coupon (needs StockID; Offset is then 0)
 }
 
 // CouponHolding is WeChat Pay's view of one coupon of a user.
@@ -116,7 +117,9 @@ type CouponStore interface {
 	// FindCoupons returns the records of couponCode in any stock.
 	FindCoupons(ctx context.Context, couponCode string) ([]Coupon, error)
 	// ListCoupons returns coupons newest first and the number matching.
-	ListCoupons(ctx context.Context, f CouponFilter) ([]Coupon, int64, error)
+	// The total is counted only when f.After is nil; next is the cursor of the
+	// page's last coupon when more follow (a cursor needs f.StockID).
+	ListCoupons(ctx context.Context, f CouponFilter) ([]Coupon, int64, *Cursor, error)
 	// SetCouponStatus sets the status (consumed: consumed_at = at, kept when
 	// set; returned: issued with returns+1 when returned is true) and the
 	// time WeChat Pay's view was read; ErrNotFound when not recorded.

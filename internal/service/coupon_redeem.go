@@ -227,19 +227,23 @@ func (s *Coupons) Return(ctx context.Context, stockID, code string) (Coupon, err
 	return out, nil
 }
 
-// ListForStock is a page of a stock's recorded coupons.
-func (s *Coupons) ListForStock(ctx context.Context, f CouponFilter) ([]Coupon, int64, error) {
+// ListForStock is a page of a stock's recorded coupons, their number (only
+// without a cursor) and the cursor of the page's last coupon when more follow.
+func (s *Coupons) ListForStock(ctx context.Context, f CouponFilter) ([]Coupon, int64, *Cursor, error) {
 	if err := checkStockID(f.StockID); err != nil {
-		return nil, 0, Invalid("stock_id", "stock_id is not a stock id")
+		return nil, 0, nil, Invalid("stock_id", "stock_id is not a stock id")
 	}
 	if f.Status != "" && !f.Status.Valid() {
-		return nil, 0, Invalid("status", "status must be one of issued, consumed, unavailable, expired, deleted")
+		return nil, 0, nil, Invalid("status", "status must be one of issued, consumed, unavailable, expired, deleted")
 	}
-	list, total, err := s.store.ListCoupons(ctx, f)
+	if err := checkListPage(Page{Offset: f.Offset, Count: f.Count, After: f.After}); err != nil {
+		return nil, 0, nil, err
+	}
+	list, total, next, err := s.store.ListCoupons(ctx, f)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list coupons: %w", err)
+		return nil, 0, nil, fmt.Errorf("list coupons: %w", err)
 	}
-	return list, total, nil
+	return list, total, next, nil
 }
 
 func (s *Coupons) lease(ctx context.Context, key string) (func(), error) {

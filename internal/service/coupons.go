@@ -261,7 +261,7 @@ func (s *Coupons) Mine(ctx context.Context, openID string, status CouponStatus) 
 	if status != "" && !status.Valid() {
 		return nil, Invalid("status", "status must be one of issued, consumed, unavailable, expired, deleted")
 	}
-	all, _, err := s.store.ListCoupons(ctx, CouponFilter{OpenID: openID, Count: 100})
+	all, _, _, err := s.store.ListCoupons(ctx, CouponFilter{OpenID: openID, Count: 100})
 	if err != nil {
 		return nil, fmt.Errorf("list coupons: %w", err)
 	}

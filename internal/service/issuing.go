@@ -165,16 +165,21 @@ func (s *Issuing) receiveOne(ctx context.Context, openid string, it EncryptedCod
 	return rec, nil
 }
 
-// Held lists the codes a user holds, optionally only those in one status.
-func (s *Issuing) Held(ctx context.Context, openid string, status CodeStatus) ([]IssuedCode, error) {
+// Held lists the codes a user holds, optionally only those in one status:
+// all of them (p.All) or a page, with the cursor of its last code when more
+// follow.
+func (s *Issuing) Held(ctx context.Context, openid string, status CodeStatus, p Page) ([]IssuedCode, *Cursor, error) {
 	if status != "" && !status.Valid() {
-		return nil, Invalid("status", "unknown status %q: want issued, consumed, unavailable, deleted or gifted", status)
+		return nil, nil, Invalid("status", "unknown status %q: want issued, consumed, unavailable, deleted or gifted", status)
 	}
-	codes, err := s.codes.ListCodesByOpenID(ctx, openid, status)
+	if err := checkListPage(p); err != nil {
+		return nil, nil, err
+	}
+	codes, next, err := s.codes.ListCodesByOpenID(ctx, openid, status, p)
 	if err != nil {
-		return nil, fmt.Errorf("list codes of %s: %w", openid, err)
+		return nil, nil, fmt.Errorf("list codes of %s: %w", openid, err)
 	}
-	return codes, nil
+	return codes, next, nil
 }
 
 func checkCount(field string, n int) error {

@@ -191,16 +191,17 @@ func (s *Members) Memberships(ctx context.Context, openid string) ([]Member, err
 	return ms, nil
 }
 
-// List returns a page of a card's members.
-func (s *Members) List(ctx context.Context, cardID string, offset, count int) ([]Member, int64, error) {
-	if err := checkPage(offset, count); err != nil {
-		return nil, 0, err
+// List returns a page of a card's members, their number (only without a
+// cursor) and the cursor of the page's last member when more follow.
+func (s *Members) List(ctx context.Context, cardID string, p Page) ([]Member, int64, *Cursor, error) {
+	if err := checkListPage(p); err != nil {
+		return nil, 0, nil, err
 	}
-	ms, total, err := s.members.ListMembers(ctx, cardID, offset, count)
+	ms, total, next, err := s.members.ListMembers(ctx, cardID, p)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list members of %s: %w", cardID, err)
+		return nil, 0, nil, fmt.Errorf("list members of %s: %w", cardID, err)
 	}
-	return ms, total, nil
+	return ms, total, next, nil
 }
 
 // MemberView is a local member with what the platform says about it.

@@ -22,8 +22,9 @@ type CardStore interface {
 	// at); ErrNotFound when the card is not in the catalogue.
 	SetCardStatus(ctx context.Context, cardID string, status CardStatus, at time.Time) error
 	// ListCards returns cards newest first, filtered by status when it is not empty,
-	// and the number of cards matching the filter.
-	ListCards(ctx context.Context, f CardFilter) ([]Card, int64, error)
+	// the number of cards matching the filter (only when f.After is nil) and
+	// the cursor of the page's last card when more follow.
+	ListCards(ctx context.Context, f CardFilter) ([]Card, int64, *Cursor, error)
 	// ListIssuableCards returns cards that passed review, have stock and are in date at now.
 	ListIssuableCards(ctx context.Context, now time.Time) ([]Card, error)
 }
@@ -32,7 +33,8 @@ type CardStore interface {
 type CardFilter struct {
 	Status CardStatus // empty: any
 	Offset int
-	Count  int // 0: a default page size
+	Count  int     // 0: a default page size
+	After  *Cursor // keyset page after this card (Offset is then 0)
 }
 
 // CodeStore keeps the codes users hold.
@@ -48,11 +50,13 @@ type CodeStore interface {
 	// GetCode returns ErrNotFound when the code was never recorded.
 	GetCode(ctx context.Context, cardID, code string) (IssuedCode, error)
 	// ListCodesByOpenID returns the codes an openid holds, newest first, with the
-	// card title; status filters when not empty.
-	ListCodesByOpenID(ctx context.Context, openid string, status CodeStatus) ([]IssuedCode, error)
+	// card title; status filters when not empty. p.All returns all of them;
+	// otherwise a page, and the cursor of its last row when more follow.
+	ListCodesByOpenID(ctx context.Context, openid string, status CodeStatus, p Page) ([]IssuedCode, *Cursor, error)
 	// ListCodesByCard returns a page of a card's codes, newest first, filtered by
-	// status when it is not empty, and how many match the filter.
-	ListCodesByCard(ctx context.Context, cardID string, status CodeStatus, offset, count int) ([]IssuedCode, int64, error)
+	// status when it is not empty, how many match the filter (only when p.After
+	// is nil) and the cursor of the page's last row when more follow.
+	ListCodesByCard(ctx context.Context, cardID string, status CodeStatus, p Page) ([]IssuedCode, int64, *Cursor, error)
 	// SetCodeStatus moves a recorded code to status; consumed_at is set to at when
 	// the status is consumed. It returns ErrNotFound when the code was never recorded.
 	SetCodeStatus(ctx context.Context, cardID, code string, status CodeStatus, at time.Time) (IssuedCode, error)
@@ -210,8 +214,9 @@ type TokenIssuer interface {
 // AuditStore keeps the audit trail.
 type AuditStore interface {
 	AppendAudit(ctx context.Context, e AuditEntry) error
-	// ListAudit returns entries newest first.
-	ListAudit(ctx context.Context, offset, count int) ([]AuditEntry, error)
+	// ListAudit returns a page of entries newest first, and the cursor of its
+	// last entry when more follow.
+	ListAudit(ctx context.Context, p Page) ([]AuditEntry, *Cursor, error)
 }
 
 // Throttle blocks keys (a username and client IP pair) after too many
@@ -347,7 +352,7 @@ type MemberStore interface {
 	GetMember(ctx context.Context, cardID, code string) (Member, error)
 	// SetMemberForm replaces a member's form answers.
 	SetMemberForm(ctx context.Context, cardID, code string, f MemberForm) error
-	ListMembers(ctx context.Context, cardID string, offset, count int) ([]Member, int64, error)
+	ListMembers(ctx context.Context, cardID string, p Page) ([]Member, int64, *Cursor, error)
 	// ListMembersByOpenID returns an openid's members with the card title.
 	ListMembersByOpenID(ctx context.Context, openid string) ([]Member, error)
 	// AddLedgerEntry applies e.Delta to the member's e.Kind total and records e

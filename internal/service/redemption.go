@@ -364,19 +364,21 @@ func (r *Redemption) ChangeCode(ctx context.Context, cardID, code, newCode strin
 	return rec, nil
 }
 
-// CardCodes lists a card's recorded codes.
-func (r *Redemption) CardCodes(ctx context.Context, cardID string, status CodeStatus, offset, count int) ([]IssuedCode, int64, error) {
+// CardCodes lists a page of a card's recorded codes, their number (only
+// without a cursor: counting reads every matching entry) and the cursor of the
+// page's last code when more follow.
+func (r *Redemption) CardCodes(ctx context.Context, cardID string, status CodeStatus, p Page) ([]IssuedCode, int64, *Cursor, error) {
 	if status != "" && !status.Valid() {
-		return nil, 0, Invalid("status", "unknown status %q", status)
+		return nil, 0, nil, Invalid("status", "unknown status %q", status)
 	}
-	if err := checkPage(offset, count); err != nil {
-		return nil, 0, err
+	if err := checkListPage(p); err != nil {
+		return nil, 0, nil, err
 	}
-	codes, total, err := r.codes.ListCodesByCard(ctx, cardID, status, offset, count)
+	codes, total, next, err := r.codes.ListCodesByCard(ctx, cardID, status, p)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list codes of %s: %w", cardID, err)
+		return nil, 0, nil, fmt.Errorf("list codes of %s: %w", cardID, err)
 	}
-	return codes, total, nil
+	return codes, total, next, nil
 }
 
 // lease takes the per-code lease; a busy lease is a conflict. A cache that

@@ -40,18 +40,30 @@ func toAuditRow(e service.AuditEntry) auditRow {
 		RequestID: fitColumn(e.RequestID, 128)}
 }
 
-// ListAudit returns a page of entries, newest first.
-func (s *Store) ListAudit(ctx context.Context, offset, count int) ([]service.AuditEntry, error) {
-	offset, count = page(offset, count)
-	var rows []auditRow
-	err := s.db.WithContext(ctx).Order("at DESC, id DESC").Offset(offset).Limit(count).Find(&rows).Error
+// auditOrder: newest first (index (at); InnoDB appends id).
+var auditOrder = listOrder{time: "at", key: "id", numericKey: true}
+
+// ListAudit returns a page of entries, newest first, and the cursor of the
+// page's last entry when more follow.
+func (s *Store) ListAudit(ctx context.Context, p service.Page) ([]service.AuditEntry, *service.Cursor, error) {
+	q, count, err := auditOrder.paged(s.db.WithContext(ctx).Model(&auditRow{}), p)
 	if err != nil {
-		return nil, wrapf(err, "list audit")
+		return nil, nil, err
+	}
+	var rows []auditRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, nil, wrapf(err, "list audit")
+	}
+	nxt := next(len(rows), count, func() service.Cursor {
+		return service.Cursor{At: rows[count-1].At, Key: idKey(rows[count-1].ID)}
+	})
+	if nxt != nil {
+		rows = rows[:count]
 	}
 	out := make([]service.AuditEntry, len(rows))
 	for i, r := range rows {
 		out[i] = service.AuditEntry{At: r.At.UTC(), Actor: r.Actor, Role: service.Role(r.Role), Action: r.Action,
 			Target: r.Target, Result: r.Result, RequestID: r.RequestID}
 	}
-	return out, nil
+	return out, nxt, nil
 }

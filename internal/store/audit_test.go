@@ -20,7 +20,7 @@ func testAudit(t *testing.T, s *store.Store) {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.ListAudit(ctx, 0, 0)
+	got, _, err := s.ListAudit(ctx, service.Page{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func testAudit(t *testing.T, s *store.Store) {
 	if want := base.Add(2 * time.Minute); !got[0].At.Equal(want) || got[0].Role != service.RoleAdmin || got[0].Target != "tcode.consume" {
 		t.Errorf("newest = %+v, want at %v with role and target", got[0], want)
 	}
-	page, err := s.ListAudit(ctx, 1, 1)
+	page, _, err := s.ListAudit(ctx, service.Page{Offset: 1, Count: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func testAuditTruncates(t *testing.T, s *store.Store) {
 	if err := s.AppendAudit(ctx, e); err != nil {
 		t.Fatalf("append a long entry: %v", err)
 	}
-	got, err := s.ListAudit(ctx, 0, 1)
+	got, _, err := s.ListAudit(ctx, service.Page{Count: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

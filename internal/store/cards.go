@@ -94,10 +94,15 @@ func (s *Store) GetCard(ctx context.Context, cardID string) (service.Card, error
 	return c, nil
 }
 
-// ListCards returns a page of cards, newest first, and how many match the filter.
-// Count 0 means DefaultPageSize; counts above MaxPageSize are capped.
-func (s *Store) ListCards(ctx context.Context, f service.CardFilter) ([]service.Card, int64, error) {
-	offset, count := page(f.Offset, f.Count)
+// cardOrder: newest first (indexes (created_at) and (status, created_at);
+// InnoDB appends card_id).
+var cardOrder = listOrder{time: "created_at", key: "card_id"}
+
+// ListCards returns a page of cards, newest first, how many match the filter
+// (counted only when f.After is nil) and the cursor of the page's last card
+// when more follow. Count 0 means DefaultPageSize; counts above MaxPageSize are
+// capped.
+func (s *Store) ListCards(ctx context.Context, f service.CardFilter) ([]service.Card, int64, *service.Cursor, error) {
 	filtered := func() *gorm.DB {
 		q := s.db.WithContext(ctx).Model(&cardRow{})
 		if f.Status != "" {
@@ -106,20 +111,30 @@ func (s *Store) ListCards(ctx context.Context, f service.CardFilter) ([]service.
 		return q
 	}
 	var total int64
-	if err := filtered().Count(&total).Error; err != nil {
-		return nil, 0, wrapf(err, "count cards")
+	if f.After == nil {
+		if err := filtered().Count(&total).Error; err != nil {
+			return nil, 0, nil, wrapf(err, "count cards")
+		}
+	}
+	q, count, err := cardOrder.paged(filtered(), service.Page{Offset: f.Offset, Count: f.Count, After: f.After})
+	if err != nil {
+		return nil, 0, nil, err
 	}
 	var rows []cardRow
-	err := filtered().Order("created_at DESC").Order("card_id DESC").
-		Offset(offset).Limit(count).Find(&rows).Error
-	if err != nil {
-		return nil, 0, wrapf(err, "list cards")
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, 0, nil, wrapf(err, "list cards")
+	}
+	nxt := next(len(rows), count, func() service.Cursor {
+		return service.Cursor{At: rows[count-1].CreatedAt, Key: rows[count-1].CardID}
+	})
+	if nxt != nil {
+		rows = rows[:count]
 	}
 	cards, err := toCards(rows)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list cards: %w", err)
+		return nil, 0, nil, fmt.Errorf("list cards: %w", err)
 	}
-	return cards, total, nil
+	return cards, total, nxt, nil
 }
 
 // ListIssuableCards returns the cards that passed review, have stock and are in

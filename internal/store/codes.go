@@ -181,45 +181,65 @@ func (s *Store) GetCode(ctx context.Context, cardID, code string) (service.Issue
 	return toCode(row, ""), nil
 }
 
+// codeOrder is the order of code lists: newest receipt first, then the
+// latest insert (indexes (openid, received_at) and (card_id, received_at, id),
+// (card_id, status, received_at); InnoDB appends id to each).
+var codeOrder = listOrder{time: "c.received_at", key: "c.id", numericKey: true}
+
 // ListCodesByOpenID returns the codes openid holds, newest first, each with its
 // card's title (empty when the card is not in the catalogue); status filters when
-// not empty.
-func (s *Store) ListCodesByOpenID(ctx context.Context, openid string, status service.CodeStatus) ([]service.IssuedCode, error) {
+// not empty. p.All returns every code; otherwise p selects a page, and next is
+// the cursor of its last row when more follow.
+func (s *Store) ListCodesByOpenID(ctx context.Context, openid string, status service.CodeStatus, p service.Page) ([]service.IssuedCode, *service.Cursor, error) {
 	q := s.codesWithTitle(ctx).Where("c.openid = ?", openid)
 	if status != "" {
 		q = q.Where("c.status = ?", string(status))
 	}
-	out, err := scanCodesWithTitle(q.Order("c.received_at DESC").Order("c.id DESC"))
+	q, count, err := codeOrder.paged(q, p)
 	if err != nil {
-		return nil, wrapf(err, "list codes of %s", openid)
+		return nil, nil, err
 	}
-	return out, nil
+	rows, err := scanCodeRows(q)
+	if err != nil {
+		return nil, nil, wrapf(err, "list codes of %s", openid)
+	}
+	out, nxt := codePage(rows, count)
+	return out, nxt, nil
 }
 
 // ListCodesByCard returns a page of a card's codes, newest first (received_at,
 // then insertion order), each with the card's title (empty when the card is not in
-// the catalogue), and how many codes match the filter. Status filters when not
-// empty. Count 0 means DefaultPageSize; counts above MaxPageSize are capped. The
+// the catalogue), how many codes match the filter, and the cursor of the page's
+// last row when more follow. Status filters when not empty. Count 0 means
+// DefaultPageSize; counts above MaxPageSize are capped. The total is counted
+// only for a page without p.After (0 otherwise): counting is a scan of every
+// matching index entry, which the pages after the first do not repeat. The
 // total and the page are read by two statements, as in ListCards.
-func (s *Store) ListCodesByCard(ctx context.Context, cardID string, status service.CodeStatus, offset, count int) ([]service.IssuedCode, int64, error) {
-	offset, count = page(offset, count)
+func (s *Store) ListCodesByCard(ctx context.Context, cardID string, status service.CodeStatus, p service.Page) ([]service.IssuedCode, int64, *service.Cursor, error) {
 	var total int64
-	cq := s.db.WithContext(ctx).Model(&codeRow{}).Where("card_id = ?", cardID)
-	if status != "" {
-		cq = cq.Where("status = ?", string(status))
-	}
-	if err := cq.Count(&total).Error; err != nil {
-		return nil, 0, wrapf(err, "count codes of card %s", cardID)
+	if p.After == nil {
+		cq := s.db.WithContext(ctx).Model(&codeRow{}).Where("card_id = ?", cardID)
+		if status != "" {
+			cq = cq.Where("status = ?", string(status))
+		}
+		if err := cq.Count(&total).Error; err != nil {
+			return nil, 0, nil, wrapf(err, "count codes of card %s", cardID)
+		}
 	}
 	q := s.codesWithTitle(ctx).Where("c.card_id = ?", cardID)
 	if status != "" {
 		q = q.Where("c.status = ?", string(status))
 	}
-	out, err := scanCodesWithTitle(q.Order("c.received_at DESC").Order("c.id DESC").Offset(offset).Limit(count))
+	q, count, err := codeOrder.paged(q, p)
 	if err != nil {
-		return nil, 0, wrapf(err, "list codes of card %s", cardID)
+		return nil, 0, nil, err
 	}
-	return out, total, nil
+	rows, err := scanCodeRows(q)
+	if err != nil {
+		return nil, 0, nil, wrapf(err, "list codes of card %s", cardID)
+	}
+	out, nxt := codePage(rows, count)
+	return out, total, nxt, nil
 }
 
 // codesWithTitle selects issued codes (as c) joined with their card's title.
@@ -229,16 +249,29 @@ func (s *Store) codesWithTitle(ctx context.Context) *gorm.DB {
 		Joins("LEFT JOIN cards AS k ON k.card_id = c.card_id")
 }
 
-func scanCodesWithTitle(q *gorm.DB) ([]service.IssuedCode, error) {
+func scanCodeRows(q *gorm.DB) ([]codeWithTitle, error) {
 	var rows []codeWithTitle
 	if err := q.Scan(&rows).Error; err != nil {
 		return nil, err
+	}
+	return rows, nil
+}
+
+// codePage turns the rows read for a page of count (one more when another
+// page follows) into the page and the cursor of its last row.
+func codePage(rows []codeWithTitle, count int) ([]service.IssuedCode, *service.Cursor) {
+	nxt := next(len(rows), count, func() service.Cursor {
+		r := rows[count-1].Row
+		return service.Cursor{At: r.ReceivedAt, Key: idKey(r.ID)}
+	})
+	if nxt != nil {
+		rows = rows[:count]
 	}
 	out := make([]service.IssuedCode, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, toCode(r.Row, r.Title))
 	}
-	return out, nil
+	return out, nxt
 }
 
 // SetCodeStatus moves a recorded code to status and returns the row as this call

@@ -90,7 +90,7 @@ func testListCodesByCard(t *testing.T, s *store.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			codes, total, err := s.ListCodesByCard(ctx, tt.cardID, tt.status, tt.offset, tt.count)
+			codes, total, _, err := s.ListCodesByCard(ctx, tt.cardID, tt.status, service.Page{Offset: tt.offset, Count: tt.count})
 			if err != nil {
 				t.Fatalf("ListCodesByCard: %v", err)
 			}
@@ -113,7 +113,7 @@ func testListCodesByCard(t *testing.T, s *store.Store) {
 		})
 	}
 	t.Run("listed fields", func(t *testing.T) {
-		codes, _, err := s.ListCodesByCard(ctx, "pList", service.CodeConsumed, 0, 0)
+		codes, _, _, err := s.ListCodesByCard(ctx, "pList", service.CodeConsumed, service.Page{})
 		if err != nil {
 			t.Fatalf("ListCodesByCard: %v", err)
 		}
@@ -371,7 +371,7 @@ var errAny = errors.New("any error")
 // codesOfCard is every code of the card, newest first.
 func codesOfCard(t *testing.T, s *store.Store, cardID string) []service.IssuedCode {
 	t.Helper()
-	codes, _, err := s.ListCodesByCard(context.Background(), cardID, "", 0, store.MaxPageSize)
+	codes, _, _, err := s.ListCodesByCard(context.Background(), cardID, "", service.Page{Count: store.MaxPageSize})
 	if err != nil {
 		t.Fatalf("ListCodesByCard(%s): %v", cardID, err)
 	}

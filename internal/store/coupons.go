@@ -197,9 +197,19 @@ func (s *Store) FindCoupons(ctx context.Context, couponCode string) ([]service.C
 	return out, nil
 }
 
-// ListCoupons returns a page of coupons, newest first, and how many match.
-func (s *Store) ListCoupons(ctx context.Context, f service.CouponFilter) ([]service.Coupon, int64, error) {
-	offset, count := page(f.Offset, f.Count)
+// couponOrder: newest first, then by code (indexes (stock_id, received_at)
+// and (stock_id, status, received_at); InnoDB appends the primary key, so
+// coupon_code). A cursor key is a coupon_code, unique only within a stock.
+var couponOrder = listOrder{time: "received_at", key: "coupon_code"}
+
+// ListCoupons returns a page of coupons, newest first, how many match (counted
+// only when f.After is nil) and the cursor of the page's last coupon when more
+// follow. A cursor is accepted only with f.StockID (codes are unique within a
+// stock).
+func (s *Store) ListCoupons(ctx context.Context, f service.CouponFilter) ([]service.Coupon, int64, *service.Cursor, error) {
+	if f.After != nil && f.StockID == "" {
+		return nil, 0, nil, service.Invalid("after", "a cursor pages the coupons of one stock")
+	}
 	filtered := func() *gorm.DB {
 		q := s.db.WithContext(ctx).Model(&couponRow{})
 		if f.OpenID != "" {
@@ -214,19 +224,30 @@ func (s *Store) ListCoupons(ctx context.Context, f service.CouponFilter) ([]serv
 		return q
 	}
 	var total int64
-	if err := filtered().Count(&total).Error; err != nil {
-		return nil, 0, wrapf(err, "count coupons")
+	if f.After == nil {
+		if err := filtered().Count(&total).Error; err != nil {
+			return nil, 0, nil, wrapf(err, "count coupons")
+		}
+	}
+	q, count, err := couponOrder.paged(filtered(), service.Page{Offset: f.Offset, Count: f.Count, After: f.After})
+	if err != nil {
+		return nil, 0, nil, err
 	}
 	var rows []couponRow
-	err := filtered().Order("received_at DESC").Order("coupon_code DESC").Offset(offset).Limit(count).Find(&rows).Error
-	if err != nil {
-		return nil, 0, wrapf(err, "list coupons")
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, 0, nil, wrapf(err, "list coupons")
+	}
+	nxt := next(len(rows), count, func() service.Cursor {
+		return service.Cursor{At: rows[count-1].ReceivedAt, Key: rows[count-1].CouponCode}
+	})
+	if nxt != nil {
+		rows = rows[:count]
 	}
 	out := make([]service.Coupon, len(rows))
 	for i, r := range rows {
 		out[i] = toCoupon(r)
 	}
-	return out, total, nil
+	return out, total, nxt, nil
 }
 
 // SetCouponStatus records a status WeChat Pay reported. A final status is

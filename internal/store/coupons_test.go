@@ -102,7 +102,7 @@ func testCoupons(t *testing.T, s *store.Store) {
 			t.Fatal(err)
 		}
 	}
-	list, total, err := s.ListCoupons(ctx, service.CouponFilter{OpenID: "o-2", Count: 2})
+	list, total, _, err := s.ListCoupons(ctx, service.CouponFilter{OpenID: "o-2", Count: 2})
 	if err != nil || total != 5 || len(list) != 2 || list[0].CouponCode != "D4" {
 		t.Fatalf("ListCoupons = %+v, %d, %v, want newest first, total 5", list, total, err)
 	}

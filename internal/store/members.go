@@ -125,23 +125,39 @@ func (s *Store) GetMember(ctx context.Context, cardID, code string) (service.Mem
 	return toMember(row), nil
 }
 
-// ListMembers returns a page of a card's members, newest first, and their number.
-func (s *Store) ListMembers(ctx context.Context, cardID string, offset, count int) ([]service.Member, int64, error) {
-	offset, count = page(offset, count)
+// memberOrder: newest activation first (index (card_id, activated_at); InnoDB
+// appends id).
+var memberOrder = listOrder{time: "activated_at", key: "id", numericKey: true}
+
+// ListMembers returns a page of a card's members, newest first, their number
+// (counted only when p.After is nil) and the cursor of the page's last member
+// when more follow.
+func (s *Store) ListMembers(ctx context.Context, cardID string, p service.Page) ([]service.Member, int64, *service.Cursor, error) {
 	var total int64
-	if err := s.db.WithContext(ctx).Model(&memberRow{}).Where("card_id = ?", cardID).Count(&total).Error; err != nil {
-		return nil, 0, wrapf(err, "count members of card %s", cardID)
+	if p.After == nil {
+		if err := s.db.WithContext(ctx).Model(&memberRow{}).Where("card_id = ?", cardID).Count(&total).Error; err != nil {
+			return nil, 0, nil, wrapf(err, "count members of card %s", cardID)
+		}
+	}
+	q, count, err := memberOrder.paged(s.db.WithContext(ctx).Where("card_id = ?", cardID), p)
+	if err != nil {
+		return nil, 0, nil, err
 	}
 	var rows []memberRow
-	if err := s.db.WithContext(ctx).Where("card_id = ?", cardID).Order("activated_at DESC").Order("id DESC").
-		Offset(offset).Limit(count).Find(&rows).Error; err != nil {
-		return nil, 0, wrapf(err, "list members of card %s", cardID)
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, 0, nil, wrapf(err, "list members of card %s", cardID)
+	}
+	nxt := next(len(rows), count, func() service.Cursor {
+		return service.Cursor{At: rows[count-1].ActivatedAt, Key: idKey(rows[count-1].ID)}
+	})
+	if nxt != nil {
+		rows = rows[:count]
 	}
 	out := make([]service.Member, len(rows))
 	for i, r := range rows {
 		out[i] = toMember(r)
 	}
-	return out, total, nil
+	return out, total, nxt, nil
 }
 
 // ListMembersByOpenID returns an openid's members, newest first, with the card title.

@@ -119,7 +119,7 @@ func testMembers(t *testing.T, s *store.Store) {
 	if err != nil || len(mine) != 1 {
 		t.Errorf("ListMembersByOpenID = %+v, %v", mine, err)
 	}
-	list, n, err := s.ListMembers(ctx, m.CardID, 0, 10)
+	list, n, _, err := s.ListMembers(ctx, m.CardID, service.Page{Count: 10})
 	if err != nil || n != 1 || len(list) != 1 {
 		t.Errorf("ListMembers = %+v, %d, %v", list, n, err)
 	}

@@ -17,10 +17,11 @@ import (
 // replicas that start at once take turns (see migrationLock); SQLite is one
 // process's file and needs no lock.
 func (s *Store) Migrate(ctx context.Context) error {
-	p, err := s.migrationProvider()
+	p, done, err := s.migrationProvider()
 	if err != nil {
 		return err
 	}
+	defer done()
 	results, err := p.Up(ctx)
 	// Replicas starting at once on a fresh MySQL database have been seen to
 	// fail with goose's "missing zero version migration" although they take
@@ -54,10 +55,11 @@ type MigrationState struct {
 // MigrationStatus lists every embedded migration, oldest first, with whether it
 // is applied (goose status). It does not change the schema.
 func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
-	p, err := s.migrationProvider()
+	p, done, err := s.migrationProvider()
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	list, err := p.Status(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migration status %s: %w", s.dialect, err)
@@ -70,14 +72,20 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
 	return out, nil
 }
 
-func (s *Store) migrationProvider() (*goose.Provider, error) {
+// migrationProvider returns goose over the store's database and the function
+// that releases what it opened.
+func (s *Store) migrationProvider() (*goose.Provider, func(), error) {
 	dir, gooseDialect := migrations.MySQL, goose.DialectMySQL
 	if s.dialect == DialectSQLite {
 		dir, gooseDialect = migrations.SQLite, goose.DialectSQLite3
 	}
 	fsys, err := migrations.Dir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("migrate %s: %w", s.dialect, err)
+		return nil, nil, fmt.Errorf("migrate %s: %w", s.dialect, err)
+	}
+	db, done, err := s.migrationDB()
+	if err != nil {
+		return nil, nil, fmt.Errorf("migrate %s: %w", s.dialect, err)
 	}
 	// Not verbose: goose stays quiet and the results are logged by Migrate. The
 	// provider is not closed, since that would close the store's pool.
@@ -85,9 +93,10 @@ func (s *Store) migrationProvider() (*goose.Provider, error) {
 	if s.dialect == DialectMySQL {
 		opts = append(opts, goose.WithSessionLocker(migrationLock{wait: migrationLockWait}))
 	}
-	p, err := goose.NewProvider(gooseDialect, s.sqlDB, fsys, opts...)
+	p, err := goose.NewProvider(gooseDialect, db, fsys, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("migrate %s: %w", s.dialect, err)
+		done()
+		return nil, nil, fmt.Errorf("migrate %s: %w", s.dialect, err)
 	}
-	return p, nil
+	return p, done, nil
 }

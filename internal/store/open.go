@@ -49,6 +49,10 @@ type Store struct {
 	dialect string
 	log     *slog.Logger
 
+	// mysqlCfg is the pool's driver configuration (MySQL only), from which
+	// migrations open a connection of their own (migratedb.go).
+	mysqlCfg *mysqldrv.Config
+
 	stock     stockLedger
 	stopFlush chan struct{}
 	flushDone chan struct{}
@@ -70,6 +74,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 	}
 	var (
 		dialect   string
+		mysqlCfg  *mysqldrv.Config
 		sqlDB     *sql.DB
 		dialector gorm.Dialector
 		err       error
@@ -79,6 +84,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 		dialect = DialectMySQL
 		var mc *mysqldrv.Config
 		sqlDB, mc, err = openMySQL(cfg.MySQLDSN, cfg.MaxOpenConns, cfg.MaxIdleConns)
+		mysqlCfg = mc
 		if err == nil {
 			// RETURNING (MariaDB 10.5+) is left off so that inserts behave alike on
 			// every server: RowsAffected is what the server reports.
@@ -110,7 +116,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open %s: %w", dialect, err)
 	}
-	s := &Store{db: db, sqlDB: sqlDB, dialect: dialect, log: log,
+	s := &Store{db: db, sqlDB: sqlDB, dialect: dialect, log: log, mysqlCfg: mysqlCfg,
 		stopFlush: make(chan struct{}), flushDone: make(chan struct{})}
 	go s.flushStockLoop(s.stopFlush, s.flushDone)
 	return s, nil

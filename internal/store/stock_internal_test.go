@@ -89,7 +89,7 @@ func TestReadsShowWrittenCountsOnly(t *testing.T) {
 	if issuable, err := s.ListIssuableCards(ctx, time.Now()); err != nil || len(issuable) != 0 {
 		t.Errorf("ListIssuableCards = %d cards, %v; want none: all 3 were received", len(issuable), err)
 	}
-	if listed, _, err := s.ListCards(ctx, service.CardFilter{}); err != nil || len(listed) != 1 || listed[0].Quantity != 0 {
+	if listed, _, _, err := s.ListCards(ctx, service.CardFilter{}); err != nil || len(listed) != 1 || listed[0].Quantity != 0 {
 		t.Errorf("ListCards = %+v, %v; want the card with quantity 0", listed, err)
 	}
 	record("c4") // beyond the stock: still never below zero

@@ -132,7 +132,7 @@ func (r *stockRig) read(replica, how int) int64 {
 		}
 		return c.Quantity
 	case 1:
-		cards, _, err := s.ListCards(ctx, service.CardFilter{})
+		cards, _, _, err := s.ListCards(ctx, service.CardFilter{})
 		if err != nil || len(cards) != 1 {
 			r.t.Errorf("ListCards = %d cards, %v", len(cards), err)
 			return 0

@@ -204,7 +204,7 @@ func testUpsertReplaces(t *testing.T, s *store.Store) {
 	if got := mustGetCard(t, s, "pReplace"); !reflect.DeepEqual(got, want) {
 		t.Errorf("after second upsert:\ngot  %+v\nwant %+v", got, want)
 	}
-	_, total, err := s.ListCards(context.Background(), service.CardFilter{})
+	_, total, _, err := s.ListCards(context.Background(), service.CardFilter{})
 	if err != nil {
 		t.Fatalf("ListCards: %v", err)
 	}
@@ -256,7 +256,7 @@ func testListCards(t *testing.T, s *store.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cards, total, err := s.ListCards(context.Background(), tt.filter)
+			cards, total, _, err := s.ListCards(context.Background(), tt.filter)
 			if err != nil {
 				t.Fatalf("ListCards: %v", err)
 			}
@@ -519,7 +519,7 @@ func testRecordCodeConcurrent(t *testing.T, s *store.Store) {
 	if created != 1 {
 		t.Errorf("calls that created the code: got %d, want 1", created)
 	}
-	codes, err := s.ListCodesByOpenID(ctx, "oRacer", "")
+	codes, _, err := s.ListCodesByOpenID(ctx, "oRacer", "", service.Page{All: true})
 	if err != nil {
 		t.Fatalf("ListCodesByOpenID: %v", err)
 	}
@@ -597,7 +597,7 @@ func testListCodesByOpenID(t *testing.T, s *store.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			codes, err := s.ListCodesByOpenID(ctx, tt.openid, tt.status)
+			codes, _, err := s.ListCodesByOpenID(ctx, tt.openid, tt.status, service.Page{All: true})
 			if err != nil {
 				t.Fatalf("ListCodesByOpenID: %v", err)
 			}
@@ -690,7 +690,7 @@ func testUTF8(t *testing.T, s *store.Store) {
 			if _, _, err := s.RecordCode(ctx, service.IssuedCode{CardID: id, Code: "1", OpenID: "oUTF", ReceivedAt: base}); err != nil {
 				t.Fatalf("RecordCode: %v", err)
 			}
-			codes, err := s.ListCodesByOpenID(ctx, "oUTF", "")
+			codes, _, err := s.ListCodesByOpenID(ctx, "oUTF", "", service.Page{All: true})
 			if err != nil {
 				t.Fatalf("ListCodesByOpenID: %v", err)
 			}
