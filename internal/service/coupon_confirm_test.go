@@ -100,7 +100,7 @@ func TestConfirmSeveralWithOneCall(t *testing.T) {
 			if e.pay.listCalls != 1 || e.pay.getCalls != 1 {
 				t.Fatalf("WeChat Pay calls: %d lists, %d gets; want 1 and 1", e.pay.listCalls, e.pay.getCalls)
 			}
-			mine, _, err := e.st.ListCoupons(ctx, service.CouponFilter{OpenID: "o-alice"})
+			mine, _, _, err := e.st.ListCoupons(ctx, service.CouponFilter{OpenID: "o-alice"})
 			if err != nil || len(mine) != 3 {
 				t.Fatalf("records = %d (%v), want 3", len(mine), err)
 			}
@@ -179,7 +179,7 @@ func TestConfirmSignedRequestNo(t *testing.T) {
 	if items, err := e.svc.Confirm(ctx, "o-carol", res); err != nil || issued(t, items) != 0 {
 		t.Fatalf("confirm after 25 h = %+v, %v; want nothing issued", items, err)
 	}
-	mine, _, err := e.st.ListCoupons(ctx, service.CouponFilter{OpenID: "o-carol"})
+	mine, _, _, err := e.st.ListCoupons(ctx, service.CouponFilter{OpenID: "o-carol"})
 	if err != nil || len(mine) != 0 {
 		t.Fatalf("records = %d (%v), want none", len(mine), err)
 	}

@@ -224,7 +224,7 @@ func TestMemberLedgerExactlyOnce(t *testing.T) {
 	if audited != recorded {
 		t.Errorf("%d changes recorded with their audit entry, %d recorded", audited, recorded)
 	}
-	trail, err := st.ListAudit(ctx, 0, 100)
+	trail, _, err := st.ListAudit(ctx, service.Page{Count: 100})
 	if err != nil || len(trail) != recorded {
 		t.Errorf("audit trail has %d entries (%v), want one per recorded change (%d)", len(trail), err, recorded)
 	}

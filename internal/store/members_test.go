@@ -99,7 +99,7 @@ func testMembers(t *testing.T, s *store.Store) {
 	if err != nil || !existing || repeat.ID != first.ID || repeat.Total != 0 {
 		t.Errorf("repeat of the charge = %+v, %v, %v; want the first entry", repeat, existing, err)
 	}
-	trail, err := s.ListAudit(ctx, 0, 10)
+	trail, _, err := s.ListAudit(ctx, service.Page{Count: 10})
 	if err != nil || len(trail) != 1 || trail[0].Actor != "clerk1" || trail[0].Action != "member.balance" || trail[0].RequestID != "h1" {
 		t.Errorf("audit trail = %+v, %v; want the change's one entry", trail, err)
 	}
