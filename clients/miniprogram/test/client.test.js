@@ -7,17 +7,9 @@
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, execFile } from 'node:child_process'
-import { rmSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 
 import { createCouponClient, CouponError, USER_MESSAGES } from '../index.js'
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+import { startServer } from '../../../test/sandbox-server.mjs'
 
 // ---------------------------------------------------------------------------
 // The service
@@ -27,7 +19,7 @@ let server
 let cardA, cardB
 
 before(async () => {
-  server = await startServer()
+  server = await startServer('js-client')
   const admin = await post(server.base + '/admin/v1/auth/login', { username: 'admin', password: 'sandbox-admin' })
   cardA = (await post(server.base + '/admin/v1/cards', cardDef('10元代金券'), admin.body.token)).body.card_id
   cardB = (await post(server.base + '/admin/v1/cards', cardDef('满100减20'), admin.body.token)).body.card_id
@@ -51,74 +43,6 @@ async function waitIssuable (ids) {
 after(async () => {
   if (server) await server.stop()
 })
-
-/**
- * Builds ./cmd/server into a temporary directory and runs it in sandbox mode;
- * resolves once it logs {"msg":"listening"}. stop() kills it and removes the
- * directory; an exit hook kills it too if the test process ends early.
- */
-async function startServer () {
-  const dir = await mkdtemp(path.join(tmpdir(), 'wxcoupon-js-'))
-  const env = { ...process.env, PATH: `${process.env.PATH}:/usr/local/go/bin` }
-  const bin = path.join(dir, 'server')
-  try {
-    await promisify(execFile)(process.env.GO || 'go', ['build', '-o', bin, './cmd/server'], { cwd: repoRoot, env, maxBuffer: 16 << 20 })
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true })
-    throw new Error(`go build ./cmd/server failed: ${err.stderr || err.message}`)
-  }
-  const child = spawn(bin, [], {
-    cwd: dir,
-    env: { ...env, HTTP_ADDR: '127.0.0.1:0', SQLITE_PATH: path.join(dir, 'coupon.db'), LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  // Kill the server however this process ends: normally, on an uncaught
-  // error, or on SIGINT/SIGTERM (which would otherwise skip 'exit' hooks).
-  const killOnExit = () => child.kill('SIGKILL')
-  const onSignal = (sig) => {
-    killOnExit()
-    rmSync(dir, { recursive: true, force: true })
-    process.exit(sig === 'SIGINT' ? 130 : 143)
-  }
-  process.on('exit', killOnExit)
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  const stop = async () => {
-    process.off('exit', killOnExit)
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM')
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000)
-      await exited
-      clearTimeout(t)
-    }
-    await rm(dir, { recursive: true, force: true })
-  }
-
-  let output = ''
-  child.stderr.on('data', (b) => { output += b })
-  const addr = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not log "listening" within 30s:\n' + output)), 30_000)
-    let pending = ''
-    child.stdout.on('data', (chunk) => {
-      output += chunk
-      pending += chunk
-      const lines = pending.split('\n')
-      pending = lines.pop()
-      for (const line of lines) {
-        let rec
-        try { rec = JSON.parse(line) } catch (_) { continue }
-        if (rec.msg === 'listening') { clearTimeout(timer); resolve(rec.addr) }
-      }
-    })
-    child.once('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`server exited (${code ?? sig}) before listening:\n${output}`)) })
-  }).catch(async (err) => { await stop(); throw err })
-  child.stdout.resume()
-  const base = 'http://' + addr
-  return { base, wx: base + '/sandbox/wechat', stop }
-}
 
 /** A valid GENERAL_COUPON definition (the shape of cardDef in cmd/server/harness_test.go). */
 function cardDef (title) {

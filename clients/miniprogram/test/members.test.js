@@ -1,25 +1,18 @@
 // Member cards (会员卡) through the mini-program client, against the real
-// service in sandbox mode (built and started as in client.test.js): the
+// service in sandbox mode (test/sandbox-server.mjs): the
 // activation page's query and the 开卡组件's extraData, the component's
 // navigation, and the user's memberships.
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, execFile } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 
 import { createCouponClient, activationParams, MEMBER_CARD_COMPONENT_APPID } from '../index.js'
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+import { startServer } from '../../../test/sandbox-server.mjs'
 
 let server, cardId
 
 before(async () => {
-  server = await startServer()
+  server = await startServer('js-members')
   const admin = (await post(server.base + '/admin/v1/auth/login', { username: 'admin', password: 'sandbox-admin' })).body.token
   cardId = (await post(server.base + '/admin/v1/cards', memberCardDef(), admin)).body.card_id
   await send('PUT', server.base + `/admin/v1/cards/${cardId}/activation-form`,
@@ -27,47 +20,6 @@ before(async () => {
 }, { timeout: 180_000 })
 
 after(async () => { if (server) await server.stop() })
-
-async function startServer () {
-  const dir = await mkdtemp(path.join(tmpdir(), 'wxcoupon-js-members-'))
-  const env = { ...process.env, PATH: `${process.env.PATH}:/usr/local/go/bin` }
-  const bin = path.join(dir, 'server')
-  await promisify(execFile)(process.env.GO || 'go', ['build', '-o', bin, './cmd/server'], { cwd: repoRoot, env, maxBuffer: 16 << 20 })
-  const child = spawn(bin, [], {
-    cwd: dir,
-    env: { ...env, HTTP_ADDR: '127.0.0.1:0', SQLITE_PATH: path.join(dir, 'coupon.db'), LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  const killOnExit = () => child.kill('SIGKILL')
-  process.on('exit', killOnExit)
-  const addr = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start in 60s')), 60_000)
-    let pending = ''
-    child.stdout.on('data', (chunk) => {
-      pending += chunk
-      const lines = pending.split('\n')
-      pending = lines.pop()
-      for (const line of lines) {
-        let rec
-        try { rec = JSON.parse(line) } catch (_) { continue }
-        if (rec.msg === 'listening') { clearTimeout(timer); resolve(rec.addr) }
-      }
-    })
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code})`)) })
-  })
-  const base = 'http://' + addr
-  return {
-    base,
-    wx: base + '/sandbox/wechat',
-    async stop () {
-      process.off('exit', killOnExit)
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
-      await rm(dir, { recursive: true, force: true })
-    }
-  }
-}
 
 /** A jump-type one-click member card whose activation page is in the mini-program. */
 function memberCardDef () {
