@@ -10,6 +10,24 @@ import (
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
+// loadExpecting loads m. With wrongVar set it checks that Load refused m
+// naming wrongVar and reports false; otherwise Load must succeed.
+func loadExpecting(t *testing.T, m map[string]string, wrongVar string) (config.Config, bool) {
+	t.Helper()
+	c, err := config.Load(env(m))
+	if wrongVar != "" {
+		var ce *config.Error
+		if !errors.As(err, &ce) || ce.Var != wrongVar {
+			t.Fatalf("Load = %v, want a config.Error for %s", err, wrongVar)
+		}
+		return config.Config{}, false
+	}
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return c, true
+}
+
 func TestLoadDefaultsAreSandbox(t *testing.T) {
 	t.Parallel()
 	c, err := config.Load(env(nil))

@@ -1,7 +1,6 @@
 package config_test
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/wxcoupon/coupon/internal/config"
@@ -27,16 +26,9 @@ func TestMySQLPool(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := config.Load(env(tt.env))
-			if tt.wrongVar != "" {
-				var ce *config.Error
-				if !errors.As(err, &ce) || ce.Var != tt.wrongVar {
-					t.Fatalf("Load = %v, want a config.Error for %s", err, tt.wrongVar)
-				}
+			c, ok := loadExpecting(t, tt.env, tt.wrongVar)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatalf("Load: %v", err)
 			}
 			if c.MySQLPool != tt.want {
 				t.Errorf("MySQLPool = %+v, want %+v", c.MySQLPool, tt.want)

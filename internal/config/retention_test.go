@@ -1,7 +1,6 @@
 package config_test
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -30,16 +29,9 @@ func TestRetention(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := config.Load(env(tt.env))
-			if tt.wrongVar != "" {
-				var ce *config.Error
-				if !errors.As(err, &ce) || ce.Var != tt.wrongVar {
-					t.Fatalf("Load = %v, want a config.Error for %s", err, tt.wrongVar)
-				}
+			c, ok := loadExpecting(t, tt.env, tt.wrongVar)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatalf("Load: %v", err)
 			}
 			if c.Retention != tt.want {
 				t.Errorf("Retention = %+v, want %+v", c.Retention, tt.want)
