@@ -2,11 +2,7 @@ package service
 
 import (
 	"context"
-	"errors"
-	"sync"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 )
 
 // StockCache keeps 商家券 stocks read by send-coupon-params and confirm in
@@ -21,74 +17,23 @@ import (
 // Stocks that are not found are not kept, so a new stock is sendable at once.
 type StockCache struct {
 	StockStore
-	ttl   time.Duration
-	now   func() time.Time
-	loads singleflight.Group
-
-	mu     sync.RWMutex
-	stocks map[string]cachedStock
-	gen    uint64 // counts invalidations (see CardCache.gen)
-}
-
-type cachedStock struct {
-	stock   Stock
-	expires time.Time
+	cache *ttlCache[Stock]
 }
 
 // NewStockCache serves GetStock from memory for ttl after each read of store;
 // the other methods go to store.
 func NewStockCache(store StockStore, ttl time.Duration, now func() time.Time) *StockCache {
-	if now == nil {
-		now = time.Now
-	}
-	return &StockCache{StockStore: store, ttl: ttl, now: now, stocks: make(map[string]cachedStock)}
+	return &StockCache{StockStore: store, cache: newTTLCache[Stock](ttl, now)}
 }
 
 // GetStock returns the stock from memory while it is fresh, else from the
 // store. The Stock shares its Definition with the cache: callers must not
 // modify it.
 func (c *StockCache) GetStock(ctx context.Context, stockID string) (Stock, error) {
-	now := c.now()
-	c.mu.RLock()
-	e, ok := c.stocks[stockID]
-	c.mu.RUnlock()
-	if ok && now.Before(e.expires) {
-		return e.stock, nil
-	}
-	ch := c.loads.DoChan(stockID, func() (any, error) {
-		c.mu.RLock()
-		gen := c.gen
-		c.mu.RUnlock()
-		st, err := c.StockStore.GetStock(context.WithoutCancel(ctx), stockID)
-		if err != nil {
-			return Stock{}, err
-		}
-		c.mu.Lock()
-		if c.gen == gen {
-			c.stocks[stockID] = cachedStock{stock: st, expires: c.now().Add(c.ttl)}
-		}
-		c.mu.Unlock()
-		return st, nil
-	})
-	select {
-	case res := <-ch:
-		if res.Err != nil {
-			return Stock{}, res.Err
-		}
-		return res.Val.(Stock), nil
-	case <-ctx.Done():
-		return Stock{}, errors.Join(ErrUnavailable, ctx.Err())
-	}
+	return c.cache.get(ctx, stockID, c.StockStore.GetStock)
 }
 
-// forget drops stockID; a load under way is neither kept nor joined.
-func (c *StockCache) forget(stockID string) {
-	c.mu.Lock()
-	delete(c.stocks, stockID)
-	c.gen++
-	c.loads.Forget(stockID)
-	c.mu.Unlock()
-}
+func (c *StockCache) forget(stockID string) { c.cache.forget(stockID) }
 
 // Writer is the catalogue for the stock service: reads go to the store (a
 // read-modify-write must not start from a cached row) and every UpsertStock
