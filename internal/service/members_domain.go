@@ -89,7 +89,22 @@ type TotalsPush struct {
 	RecordBonus, RecordBalance string
 }
 
-// MemberTotals are the platform's totals after a push.
+// LedgerRecord is what recording a ledger entry wrote and read under the
+// member's lock.
+type LedgerRecord struct {
+	Entry LedgerEntry
+	// Existing: the request_id was recorded before; Entry is that entry and
+	// Totals and Pending are not read.
+	Existing bool
+	// Totals are the member's totals after the new entry and Pending its
+	// pending entries in id order, the new one last, read in the
+	// transaction that wrote it: Totals cover exactly Pending and the
+	// entries before them.
+	Totals  MemberTotals
+	Pending []LedgerEntry
+}
+
+// MemberTotals are a member's totals (points, stored value in fen).
 type MemberTotals struct {
 	Bonus, Balance int64
 }

@@ -60,7 +60,7 @@ func (s *Members) ChangedElsewhere(ctx context.Context, cardID, code, eventKey s
 	} else if err != nil {
 		return err
 	}
-	key := "member-sync:" + cardID + ":" + code
+	key := memberLeaseKey(cardID, code)
 	unlock, got, err := s.locks.TryLock(ctx, key, s.lockTTL)
 	if err != nil {
 		return fmt.Errorf("lease %s: %w", key, err)
@@ -86,7 +86,7 @@ func (s *Members) ChangedElsewhere(ctx context.Context, cardID, code, eventKey s
 		}
 		e := LedgerEntry{CardID: cardID, Code: code, RequestID: "wechat:" + eventKey[:min(len(eventKey), 40)] + ":" + string(d.kind),
 			Kind: d.kind, Delta: d.wxs - d.ours, Record: "微信侧变更", Actor: "wechat", Status: LedgerApplied, At: s.now().UTC()}
-		if _, _, err := s.members.AddLedgerEntry(ctx, e, nil); err != nil {
+		if _, err := s.members.AddLedgerEntry(ctx, e, nil); err != nil {
 			return fmt.Errorf("record change of %s by WeChat: %w", code, err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 	"unicode/utf8"
 )
@@ -54,6 +55,12 @@ func (ch LedgerChange) check() error {
 // one with another body is conflict. A total never goes below zero
 // (conflict, details.field delta). audited reports that ch.Audit was written
 // with the new entry (also when err says the push then failed).
+//
+// The member's lease is asked for before the entry is recorded: holding it,
+// the transaction that records the entry also reads what the push needs (the
+// totals and the pending entries under the row lock), so a change is one
+// transaction, one push and one UPDATE. Without it (another request of the
+// member is pushing), the entry is recorded and complete waits its turn.
 func (s *Members) Change(ctx context.Context, ch LedgerChange) (e LedgerEntry, audited bool, err error) {
 	if err := ch.check(); err != nil {
 		return LedgerEntry{}, false, err
@@ -64,7 +71,14 @@ func (s *Members) Change(ctx context.Context, ch LedgerChange) (e LedgerEntry, a
 		a.Result = "ok"
 		audit = &a
 	}
-	e, existing, err := s.members.AddLedgerEntry(ctx, LedgerEntry{CardID: ch.CardID, Code: ch.Code, RequestID: ch.RequestID,
+	lease := s.tryLease(ctx, ch.CardID, ch.Code)
+	held := lease != nil
+	defer func() {
+		if held {
+			lease.release(ctx)
+		}
+	}()
+	rec, err := s.members.AddLedgerEntry(ctx, LedgerEntry{CardID: ch.CardID, Code: ch.Code, RequestID: ch.RequestID,
 		Kind: ch.Kind, Delta: ch.Delta, Record: ch.Record, Actor: ch.Actor, Status: LedgerPending, At: s.now().UTC()}, audit)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -75,19 +89,58 @@ func (s *Members) Change(ctx context.Context, ch LedgerChange) (e LedgerEntry, a
 	case err != nil:
 		return LedgerEntry{}, false, fmt.Errorf("change %s of %s: %w", ch.Kind, ch.Code, err)
 	}
-	audited = audit != nil && !existing
-	if existing && (e.Kind != ch.Kind || e.Delta != ch.Delta || e.Record != ch.Record) {
+	e = rec.Entry
+	audited = audit != nil && !rec.Existing
+	if rec.Existing && (e.Kind != ch.Kind || e.Delta != ch.Delta || e.Record != ch.Record) {
 		return LedgerEntry{}, false, &Error{Kind: KindConflict, Message: "request_id was used for another change",
 			Details: map[string]any{"field": "request_id"}}
 	}
 	if e.Status == LedgerApplied {
 		return e, audited, nil
 	}
-	if err := s.complete(ctx, e); err != nil {
+	if held {
+		var snapshot *LedgerRecord
+		if !rec.Existing {
+			snapshot = &rec
+		}
+		inFlight, err := s.pushPending(ctx, ch.CardID, ch.Code, snapshot)
+		// A push WeChat did not answer may still land: the lease stays until
+		// it expires (lockTTL, above WeChat's timeout), so that no newer push
+		// reaches WeChat before it and is undone.
+		held = !inFlight
+		if err != nil {
+			return LedgerEntry{}, audited, err
+		}
+	} else if err := s.complete(ctx, e); err != nil {
 		return LedgerEntry{}, audited, err
 	}
 	e.Status = LedgerApplied
 	return e, audited, nil
+}
+
+// memberLease is a member's push lease, held by this request.
+type memberLease struct {
+	unlock func(context.Context) error
+	log    *slog.Logger
+}
+
+func (l *memberLease) release(ctx context.Context) {
+	if err := l.unlock(context.WithoutCancel(ctx)); err != nil {
+		l.log.WarnContext(ctx, "member lease not released", "err", err)
+	}
+}
+
+func memberLeaseKey(cardID, code string) string { return "member-sync:" + cardID + ":" + code }
+
+// tryLease asks once for the member's lease: nil when another request holds
+// it or the lease store did not answer (the change then takes the waiting
+// path, which reports either).
+func (s *Members) tryLease(ctx context.Context, cardID, code string) *memberLease {
+	unlock, got, err := s.locks.TryLock(ctx, memberLeaseKey(cardID, code), s.lockTTL)
+	if err != nil || !got {
+		return nil
+	}
+	return &memberLease{unlock: unlock, log: s.log}
 }
 
 // complete returns once the recorded entry e is applied: it pushes the
@@ -97,22 +150,15 @@ func (s *Members) Change(ctx context.Context, ch LedgerChange) (e LedgerEntry, a
 func (s *Members) complete(ctx context.Context, e LedgerEntry) error {
 	wait, cancel := context.WithTimeout(ctx, s.syncWait)
 	defer cancel()
-	key := "member-sync:" + e.CardID + ":" + e.Code
 	for {
-		unlock, got, err := s.locks.TryLock(wait, key, s.lockTTL)
+		unlock, got, err := s.locks.TryLock(wait, memberLeaseKey(e.CardID, e.Code), s.lockTTL)
 		if err != nil || wait.Err() != nil {
 			return pendingError(errors.Join(err, wait.Err()))
 		}
 		if got {
-			inFlight, err := s.pushPending(ctx, e.CardID, e.Code)
-			if inFlight {
-				// WeChat did not answer: the push may still land. The lease
-				// stays until it expires (lockTTL, above WeChat's timeout), so
-				// that no newer push reaches WeChat before it and is undone.
-				return err
-			}
-			if uerr := unlock(context.WithoutCancel(ctx)); uerr != nil {
-				s.log.WarnContext(ctx, "member lease not released", "err", uerr)
+			inFlight, err := s.pushPending(ctx, e.CardID, e.Code, nil)
+			if !inFlight {
+				(&memberLease{unlock: unlock, log: s.log}).release(ctx)
 			}
 			return err
 		}
@@ -141,19 +187,28 @@ func pendingError(err error) error {
 // pushPending sends the member's totals when entries are pending and marks
 // those the totals cover applied. Called with the member's lease held, so
 // pushes of one member reach WeChat one at a time, each with totals read
-// after the previous one was confirmed: WeChat ends with the latest.
-// inFlight reports a push WeChat did not answer (a timeout, a broken
-// connection), which may still be applied later.
-func (s *Members) pushPending(ctx context.Context, cardID, code string) (inFlight bool, err error) {
-	m, pending, err := s.members.PendingTotals(ctx, cardID, code)
-	if err != nil {
+// after the previous one was confirmed: WeChat ends with the latest. The
+// totals and pending entries are snapshot's when it is not nil (read in the
+// transaction that recorded the entry, after the lease was taken), read
+// here otherwise. inFlight reports a push WeChat did not answer (a timeout,
+// a broken connection), which may still be applied later.
+func (s *Members) pushPending(ctx context.Context, cardID, code string, snapshot *LedgerRecord) (inFlight bool, err error) {
+	var (
+		m       MemberTotals
+		pending []LedgerEntry
+	)
+	if snapshot != nil {
+		m, pending = snapshot.Totals, snapshot.Pending
+	} else if m, pending, err = s.members.PendingTotals(ctx, cardID, code); err != nil {
 		return false, fmt.Errorf("pending entries of %s: %w", code, err)
 	}
 	if len(pending) == 0 {
 		return false, nil
 	}
 	p := TotalsPush{CardID: cardID, Code: code}
-	for _, e := range pending {
+	ids := make([]int64, len(pending))
+	for i, e := range pending {
+		ids[i] = e.ID
 		switch e.Kind {
 		case LedgerBonus:
 			p.Bonus, p.AddBonus, p.RecordBonus = &m.Bonus, p.AddBonus+e.Delta, e.Record
@@ -172,7 +227,7 @@ func (s *Members) pushPending(ctx context.Context, cardID, code string) (inFligh
 	}
 	// Only entries still pending change, so a push that overlapped this one
 	// (a lease that expired) cannot mark anything twice.
-	if err := s.members.MarkApplied(ctx, cardID, code, pending[len(pending)-1].ID); err != nil {
+	if err := s.members.MarkApplied(ctx, cardID, code, ids); err != nil {
 		return false, fmt.Errorf("mark applied: %w", err)
 	}
 	return false, nil

@@ -359,14 +359,15 @@ type MemberStore interface {
 	// (with its e.Status), serialised per member, and appends audit when it is
 	// not nil in the same transaction. When e.RequestID is recorded already it
 	// changes nothing (audit is not written) and returns that entry with
-	// existing true. A total that would go below zero is ErrBelowZero; an
+	// Existing true. A total that would go below zero is ErrBelowZero; an
 	// unknown member ErrNotFound.
-	AddLedgerEntry(ctx context.Context, e LedgerEntry, audit *AuditEntry) (stored LedgerEntry, existing bool, err error)
+	AddLedgerEntry(ctx context.Context, e LedgerEntry, audit *AuditEntry) (LedgerRecord, error)
 	// PendingTotals returns, read together, the member's totals and its
 	// pending entries in id order; ErrNotFound for an unknown member.
 	PendingTotals(ctx context.Context, cardID, code string) (MemberTotals, []LedgerEntry, error)
-	// MarkApplied marks the member's pending entries up to id applied.
-	MarkApplied(ctx context.Context, cardID, code string, upTo int64) error
+	// MarkApplied marks those of the member's entries ids that are still
+	// pending applied.
+	MarkApplied(ctx context.Context, cardID, code string, ids []int64) error
 	// GetLedgerEntry returns ErrNotFound when there is no such entry of the member.
 	GetLedgerEntry(ctx context.Context, cardID, code string, id int64) (LedgerEntry, error)
 	// ListLedger returns a member's entries newest first and their number.

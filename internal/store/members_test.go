@@ -53,8 +53,23 @@ func testMembers(t *testing.T, s *store.Store) {
 			defer wg.Done()
 			e := service.LedgerEntry{CardID: m.CardID, Code: m.Code, RequestID: fmt.Sprintf("r%d", i%32), Kind: service.LedgerBalance,
 				Delta: int64(i%32 + 1), Status: service.LedgerPending}
-			if _, _, err := s.AddLedgerEntry(ctx, e, nil); err != nil {
+			rec, err := s.AddLedgerEntry(ctx, e, nil)
+			if err != nil {
 				t.Errorf("AddLedgerEntry %d: %v", i, err)
+				return
+			}
+			if rec.Existing {
+				return
+			}
+			// Read under the lock: the totals cover exactly the pending
+			// entries returned (this one last), which add up to the balance.
+			var sum int64
+			for _, p := range rec.Pending {
+				sum += p.Delta
+			}
+			if last := rec.Pending[len(rec.Pending)-1]; last.ID != rec.Entry.ID || sum != rec.Totals.Balance || rec.Totals.Bonus != 10 {
+				t.Errorf("AddLedgerEntry %d: totals %+v, %d pending adding up to %d, last %d, entry %d",
+					i, rec.Totals, len(rec.Pending), sum, last.ID, rec.Entry.ID)
 			}
 		}()
 	}
@@ -70,19 +85,30 @@ func testMembers(t *testing.T, s *store.Store) {
 	if sum != mem.Balance {
 		t.Errorf("ledger sum %d, balance %d", sum, mem.Balance)
 	}
-	if _, _, err := s.AddLedgerEntry(ctx, service.LedgerEntry{CardID: m.CardID, Code: m.Code, RequestID: "too-much",
+	if _, err := s.AddLedgerEntry(ctx, service.LedgerEntry{CardID: m.CardID, Code: m.Code, RequestID: "too-much",
 		Kind: service.LedgerBalance, Delta: -mem.Balance - 1, Status: service.LedgerPending}, nil); !errors.Is(err, service.ErrBelowZero) {
 		t.Errorf("a charge beyond the balance: %v, want ErrBelowZero", err)
 	}
-	if _, _, err := s.AddLedgerEntry(ctx, service.LedgerEntry{CardID: m.CardID, Code: "nobody", RequestID: "x",
+	if _, err := s.AddLedgerEntry(ctx, service.LedgerEntry{CardID: m.CardID, Code: "nobody", RequestID: "x",
 		Kind: service.LedgerBonus, Delta: 1}, nil); !errors.Is(err, service.ErrNotFound) {
 		t.Errorf("unknown member: %v, want ErrNotFound", err)
 	}
-	if err := s.MarkApplied(ctx, m.CardID, m.Code, pending[9].ID); err != nil {
+	var first10 []int64
+	for _, e := range pending[:10] {
+		first10 = append(first10, e.ID)
+	}
+	if err := s.MarkApplied(ctx, m.CardID, m.Code, first10); err != nil {
 		t.Fatal(err)
 	}
-	if _, pending, _ := s.PendingTotals(ctx, m.CardID, m.Code); len(pending) != 22 {
-		t.Errorf("%d pending after marking 10, want 22", len(pending))
+	// Marking again, or another member's code, changes nothing more.
+	if err := s.MarkApplied(ctx, m.CardID, "nobody", []int64{pending[10].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkApplied(ctx, m.CardID, m.Code, first10[:3]); err != nil {
+		t.Fatal(err)
+	}
+	if _, left, _ := s.PendingTotals(ctx, m.CardID, m.Code); len(left) != 22 || left[0].ID != pending[10].ID {
+		t.Errorf("%d pending after marking 10, want 22 from the 11th", len(left))
 	}
 
 	// A change is recorded with its audit entry; a repeat writes neither, and
@@ -91,13 +117,14 @@ func testMembers(t *testing.T, s *store.Store) {
 	audit := &service.AuditEntry{Actor: "clerk1", Role: service.RoleClerk, Action: "member.balance", Target: m.Code, Result: "ok", RequestID: "h1"}
 	charge := service.LedgerEntry{CardID: m.CardID, Code: m.Code, RequestID: "charge-all", Kind: service.LedgerBalance,
 		Delta: -mem.Balance, Status: service.LedgerPending}
-	first, existing, err := s.AddLedgerEntry(ctx, charge, audit)
-	if err != nil || existing || first.Total != 0 {
-		t.Fatalf("charge = %+v, %v, %v", first, existing, err)
+	firstRec, err := s.AddLedgerEntry(ctx, charge, audit)
+	first := firstRec.Entry
+	if err != nil || firstRec.Existing || first.Total != 0 || firstRec.Totals.Balance != 0 || len(firstRec.Pending) != 23 {
+		t.Fatalf("charge = %+v, %v", firstRec, err)
 	}
-	repeat, existing, err := s.AddLedgerEntry(ctx, charge, audit)
-	if err != nil || !existing || repeat.ID != first.ID || repeat.Total != 0 {
-		t.Errorf("repeat of the charge = %+v, %v, %v; want the first entry", repeat, existing, err)
+	repeat, err := s.AddLedgerEntry(ctx, charge, audit)
+	if err != nil || !repeat.Existing || repeat.Entry.ID != first.ID || repeat.Entry.Total != 0 || repeat.Pending != nil {
+		t.Errorf("repeat of the charge = %+v, %v; want the first entry", repeat, err)
 	}
 	trail, _, err := s.ListAudit(ctx, service.Page{Count: 10})
 	if err != nil || len(trail) != 1 || trail[0].Actor != "clerk1" || trail[0].Action != "member.balance" || trail[0].RequestID != "h1" {
