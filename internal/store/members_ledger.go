@@ -102,22 +102,51 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`, a.At, a.Actor, a.Role, a.Action, a.Target, a.Resu
 // lockMember reads the member's totals and pending entries (in id order) and
 // locks its row until tx ends (on MySQL; SQLite's one connection runs
 // transactions one at a time), so the request_id check, the bound check and
-// the pending entries see the latest state.
+// the pending entries see the latest state. Only the member's row is locked:
+// whether anything is pending is a subquery, which a locking read does not
+// lock (a join would lock a range of the ledger's status index, and changes
+// of neighbouring members would wait on each other and deadlock), and the
+// entries, pending only after a push failed, are read in a second statement.
 func (s *Store) lockMember(ctx context.Context, tx *sql.Tx, cardID, code string) (int64, service.MemberTotals, []service.LedgerEntry, error) {
-	q := `SELECT m.id, m.bonus, m.balance, l.id, l.request_id, l.kind, l.delta, l.total, l.record, l.actor
-FROM members m LEFT JOIN member_ledger l ON l.card_id = m.card_id AND l.code = m.code AND l.status = ?
-WHERE m.card_id = ? AND m.code = ?`
+	q := `SELECT m.id, m.bonus, m.balance,
+ EXISTS (SELECT 1 FROM member_ledger l WHERE l.card_id = m.card_id AND l.code = m.code AND l.status = ?)
+FROM members m WHERE m.card_id = ? AND m.code = ?`
 	if s.dialect == DialectMySQL {
 		q += " FOR UPDATE"
 	}
-	rows, err := tx.QueryContext(ctx, q, string(service.LedgerPending), cardID, code)
+	var (
+		memberID, anyPending int64
+		t                    service.MemberTotals
+	)
+	err := tx.QueryRowContext(ctx, q, string(service.LedgerPending), cardID, code).Scan(&memberID, &t.Bonus, &t.Balance, &anyPending)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = gorm.ErrRecordNotFound
+	}
+	if err != nil || anyPending == 0 {
+		return memberID, t, nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, request_id, kind, delta, total, record, actor FROM member_ledger
+WHERE card_id = ? AND code = ? AND status = ?`, cardID, code, string(service.LedgerPending))
 	if err != nil {
 		return 0, service.MemberTotals{}, nil, err
 	}
-	var memberID int64
-	totals, pending, err := scanPending(rows, cardID, code, &memberID)
-	return memberID, totals, pending, err
+	defer rows.Close()
+	var pending []service.LedgerEntry
+	for rows.Next() {
+		e := service.LedgerEntry{CardID: cardID, Code: code, Status: service.LedgerPending}
+		if err := rows.Scan(&e.ID, &e.RequestID, &e.Kind, &e.Delta, &e.Total, &e.Record, &e.Actor); err != nil {
+			return 0, service.MemberTotals{}, nil, err
+		}
+		pending = append(pending, e)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, service.MemberTotals{}, nil, err
+	}
+	slices.SortFunc(pending, byID)
+	return memberID, t, pending, nil
 }
+
+func byID(a, b service.LedgerEntry) int { return cmp.Compare(a.ID, b.ID) }
 
 // PendingTotals reads the member's totals and its pending entries in one
 // statement (one consistent read), so the totals cover exactly the entries
@@ -167,7 +196,7 @@ func scanPending(rows *sql.Rows, cardID, code string, memberID *int64) (service.
 	if !found {
 		return service.MemberTotals{}, nil, gorm.ErrRecordNotFound
 	}
-	slices.SortFunc(out, func(a, b service.LedgerEntry) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, byID)
 	return t, out, nil
 }
 

@@ -1,10 +1,13 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -150,4 +153,83 @@ func testMembers(t *testing.T, s *store.Store) {
 	if err != nil || n != 1 || len(list) != 1 {
 		t.Errorf("ListMembers = %+v, %d, %v", list, n, err)
 	}
+}
+
+// Changes of neighbouring members (next to each other in the ledger's
+// indexes, none with an applied entry yet), each followed by marking it
+// applied as a push does, never deadlock: the ledger transaction locks the
+// member's row only. A locking join on the ledger locked a range of its
+// status index, and neighbours' inserts and marks deadlocked by the hundred.
+func TestLedgerNeighboursDoNotDeadlockMySQL(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err := store.Open(ctx, store.Config{MySQLDSN: testenv.MySQLDSN(t)}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const members, changes = 32, 25
+	codes := make([]string, members)
+	for i := range codes {
+		codes[i] = fmt.Sprintf("2%011d", i)
+		m := service.Member{CardID: "pNeighbours", Code: codes[i], OpenID: "o" + codes[i], MembershipNumber: codes[i], ActivatedAt: time.Now()}
+		if _, _, err := s.CreateMember(ctx, m, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, code := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range changes {
+				rec, err := s.AddLedgerEntry(ctx, service.LedgerEntry{CardID: "pNeighbours", Code: code, RequestID: fmt.Sprintf("r%d", i),
+					Kind: service.LedgerBonus, Delta: 1, Status: service.LedgerPending}, nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				ids := make([]int64, len(rec.Pending))
+				for j, e := range rec.Pending {
+					ids[j] = e.ID
+				}
+				if err := s.MarkApplied(ctx, "pNeighbours", code, ids); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := strings.Count(logs.String(), "deadlock"); n > 0 {
+		t.Errorf("%d deadlocks between changes of different members", n)
+	}
+	for _, code := range codes {
+		if tot, pending, err := s.PendingTotals(ctx, "pNeighbours", code); err != nil || tot.Bonus != changes || len(pending) != 0 {
+			t.Errorf("member %s: %+v, %d pending, %v", code, tot, len(pending), err)
+		}
+	}
+}
+
+// lockedBuffer is a log sink safe for concurrent writers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
